@@ -1,0 +1,38 @@
+# CaseLink (案例通). The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench quality index clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Build the sample index, then serve the bot in dev mode (in-process Redis stand-in).
+run: $(STAMP)
+	CASELINK_DEV=1 $(PY) -m indexer rebuild --wait 60
+	CASELINK_DEV=1 $(PY) -m bot serve
+
+index: $(STAMP)
+	$(PY) -m indexer rebuild
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The whole suite: lint, then pytest (which starts its own redis-server when REDIS_URL is unset).
+test: lint
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench search
+
+quality: $(STAMP)
+	$(PY) -m bench quality
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Settings and editable language resources shared by the indexer and the bot."""

@@ -1,0 +1,218 @@
+"""Load and validate CaseLink's settings once, from the environment (and an optional `.env`).
+
+Every setting the product reads is declared here, with its default, so `config/.env.example`,
+the README table and the code cannot drift apart (a test checks the first two against
+``SETTINGS_DOC``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from config.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+# Values that mean "somebody copied the example and forgot to fill it in".
+PLACEHOLDERS = {"", "change-me", "changeme", "placeholder", "xxx", "your-token", "todo"}
+
+# Only in explicit dev mode do secrets have working defaults; the service says so at start.
+DEV_SECRETS = {
+    "wechat_token": "caselink-dev-token",
+    "wechat_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "wechat_appid": "wxcaselinkdev0000",
+    "admin_token": "caselink-dev-admin",
+    "secret_key": "caselink-dev-secret-key-not-for-production",
+}
+
+# name -> (attribute, default, description); the single source for docs and validation.
+SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
+    "CASELINK_DEV": ("dev", "0", "1 = 开发模式：密钥使用内置开发值（仅限本机试用）"),
+    "WECHAT_TOKEN": ("wechat_token", "", "公众号后台「服务器配置」里的 Token"),
+    "WECHAT_APPID": ("wechat_appid", "", "公众号 AppID"),
+    "WECHAT_SECRET": ("wechat_secret", "", "公众号 AppSecret（调用客服消息、菜单、已发布文章接口）"),
+    "WECHAT_AES_KEY": ("wechat_aes_key", "", "EncodingAESKey（43 位，安全模式/兼容模式必填）"),
+    "WECHAT_AES_KEY_PREVIOUS": (
+        "wechat_aes_key_previous",
+        "",
+        "更换 EncodingAESKey 期间的旧密钥，解密失败时回退使用",
+    ),
+    "WECHAT_API_BASE": ("wechat_api_base", "https://api.weixin.qq.com/cgi-bin/", "微信 API 地址（测试时指向本地替身）"),
+    "REDIS_URL": ("redis_url", "", "Redis 地址；留空则使用进程内替身（仅单进程）"),
+    "INDEX_DIR": ("index_dir", "var/index", "索引目录（保存各代索引与 CURRENT）"),
+    "CONTENT_DIR": ("content_dir", "content", "内容目录（Markdown、HTML、案例库）"),
+    "URLS_FILE": ("urls_file", "config/urls.txt", "要抓取的网页/公众号文章链接清单，每行一个"),
+    "SITE_URL": ("site_url", "", "博客站点地址；没有写 url 的文章按 PERMALINK 生成分享链接"),
+    "PERMALINK": ("permalink", "/:year/:month/:day/:title/", "Jekyll 风格的链接模式"),
+    "ADMIN_OPENIDS": ("admin_openids", "", "管理员 openid，逗号分隔"),
+    "ADMIN_TOKEN": ("admin_token", "", "管理后台登录口令"),
+    "SECRET_KEY": ("secret_key", "", "签名会话与结果页链接的密钥（至少 16 个字符）"),
+    "PUBLIC_BASE_URL": ("public_base_url", "", "机器人自身页面的外网地址，例如 https://bot.example.cn"),
+    "REPLY_DEADLINE": ("reply_deadline", "4.0", "被动回复的时间预算（秒），超时改用客服消息推送"),
+    "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
+    "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
+    "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
+}
+
+SECRET_FIELDS = (
+    "wechat_token",
+    "wechat_secret",
+    "wechat_aes_key",
+    "wechat_aes_key_previous",
+    "admin_token",
+    "secret_key",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; build with :func:`load_settings`."""
+
+    dev: bool = False
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_secret: str = field(default="", repr=False)
+    wechat_aes_key: str = field(default="", repr=False)
+    wechat_aes_key_previous: str = field(default="", repr=False)
+    wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    redis_url: str = ""
+    index_dir: Path = PROJECT_ROOT / "var/index"
+    content_dir: Path = PROJECT_ROOT / "content"
+    urls_file: Path = PROJECT_ROOT / "config/urls.txt"
+    site_url: str = ""
+    permalink: str = "/:year/:month/:day/:title/"
+    admin_openids: frozenset[str] = frozenset()
+    admin_token: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    public_base_url: str = ""
+    reply_deadline: float = 4.0
+    replay_window: int = 300
+    result_link_ttl: int = 86400
+    log_level: str = "INFO"
+    config_dir: Path = CONFIG_DIR
+
+    def with_overrides(self, **changes) -> Settings:
+        """Return a copy with some fields replaced (CLI options, tests)."""
+        return replace(self, **changes)
+
+    def require_bot_secrets(self) -> None:
+        """Stop with a clear message when the bot would run with missing or placeholder secrets."""
+        missing = [
+            name
+            for name, (attr, _, _) in SETTINGS_DOC.items()
+            if attr in ("wechat_token", "admin_token", "secret_key") and _is_placeholder(getattr(self, attr))
+        ]
+        if missing:
+            raise ConfigError(
+                f"缺少必填配置 {', '.join(missing)}（或仍是示例占位值）；在 .env 中填写，本机试用可设 CASELINK_DEV=1"
+            )
+
+    def redacted(self) -> dict[str, str]:
+        """Settings as strings with secrets masked, for logs and the dashboard."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                value = "***" if value else ""
+            elif isinstance(value, frozenset):
+                value = ",".join(sorted(value))
+            out[f.name] = str(value)
+        return out
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDERS
+
+
+def _path(value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def _number(name: str, raw: str, cast, low, high):
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} 不是有效的数字") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} 超出范围 {low}–{high}")
+    return value
+
+
+def _url(name: str, raw: str) -> str:
+    if not raw:
+        return raw
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}={raw!r} 不是 http(s) 地址")
+    return raw
+
+
+_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default: ``os.environ``) and validate them; raise ConfigError."""
+    env = os.environ if env is None else env
+    raw = {name: env.get(name, default).strip() for name, (_, default, _) in SETTINGS_DOC.items()}
+    dev = raw["CASELINK_DEV"].lower() in ("1", "true", "yes", "on")
+    if raw["CASELINK_DEV"].lower() not in ("", "0", "false", "no", "off") and not dev:
+        raise ConfigError(f"CASELINK_DEV={raw['CASELINK_DEV']!r} 只能是 1 或 0")
+
+    secrets = {attr: raw[name] for name, (attr, _, _) in SETTINGS_DOC.items() if attr in SECRET_FIELDS}
+    secrets["wechat_appid"] = raw["WECHAT_APPID"]
+    if dev:
+        for attr, value in DEV_SECRETS.items():
+            if _is_placeholder(secrets.get(attr, "")):
+                secrets[attr] = value
+
+    for attr in ("wechat_aes_key", "wechat_aes_key_previous"):
+        key = secrets[attr]
+        if key and not _AES_KEY.match(key):
+            raise ConfigError(f"{attr.upper()} 必须是 43 位字母或数字（公众号后台的 EncodingAESKey）")
+    if secrets["wechat_aes_key"] and not secrets["wechat_appid"]:
+        raise ConfigError("设置了 WECHAT_AES_KEY 时必须同时设置 WECHAT_APPID（解密要核对 AppID）")
+    if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
+        raise ConfigError("SECRET_KEY 至少需要 16 个字符")
+    if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL={raw['LOG_LEVEL']!r} 只能是 DEBUG/INFO/WARNING/ERROR")
+    redis_url = raw["REDIS_URL"]
+    if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL={redis_url!r} 应以 redis:// 开头")
+
+    return Settings(
+        dev=dev,
+        wechat_token=secrets["wechat_token"],
+        wechat_appid=secrets["wechat_appid"],
+        wechat_secret=secrets["wechat_secret"],
+        wechat_aes_key=secrets["wechat_aes_key"],
+        wechat_aes_key_previous=secrets["wechat_aes_key_previous"],
+        wechat_api_base=_url("WECHAT_API_BASE", raw["WECHAT_API_BASE"]).rstrip("/") + "/",
+        redis_url=redis_url,
+        index_dir=_path(raw["INDEX_DIR"]),
+        content_dir=_path(raw["CONTENT_DIR"]),
+        urls_file=_path(raw["URLS_FILE"]),
+        site_url=_url("SITE_URL", raw["SITE_URL"]).rstrip("/"),
+        permalink=raw["PERMALINK"] or "/:year/:month/:day/:title/",
+        admin_openids=frozenset(o.strip() for o in raw["ADMIN_OPENIDS"].split(",") if o.strip()),
+        admin_token=secrets["admin_token"],
+        secret_key=secrets["secret_key"],
+        public_base_url=_url("PUBLIC_BASE_URL", raw["PUBLIC_BASE_URL"]).rstrip("/"),
+        reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
+        replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
+        result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
+        log_level=raw["LOG_LEVEL"].upper(),
+    )
+
+
+def load_dotenv_file(path: Path | None = None) -> None:
+    """Load `.env` into the process environment without overriding what is already set."""
+    from dotenv import load_dotenv
+
+    load_dotenv(path or PROJECT_ROOT / ".env", override=False)

@@ -1,0 +1,72 @@
+"""Turn what a user typed into weighted term groups; no query syntax is ever parsed.
+
+Users type colloquial questions ("有没有讲个人品牌的文章"), not Whoosh syntax, so characters such as
+AND, *, ", ( are plain text here: nothing a user types can raise a parse error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.resources import Resources
+from indexer.segment import Segmenter
+from indexer.text import normalize_query
+
+MAX_QUERY_CHARS = 200  # a pasted essay is cut: the first sentences carry the intent
+MAX_TERMS = 24
+KIND_WORDS = {"案例": "case", "案子": "case", "文章": "article", "博文": "article"}
+KIND_WORD_WEIGHT = 0.3  # a kind word still matches titles like "…案例复盘", but only a little
+_TAG = re.compile(r"#([^\s#]+)")
+
+
+@dataclass
+class TermGroup:
+    """One query word and its synonyms; coverage of a query is measured per group."""
+
+    word: str
+    synonyms: tuple[str, ...] = ()
+    weight: float = 1.0
+    kind_word: bool = False
+    df: int = 0  # filled in by the searcher: documents containing the word or a synonym
+    corrected_from: str | None = None
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return (self.word, *self.synonyms)
+
+
+@dataclass
+class ParsedQuery:
+    """A normalised query: term groups plus the kind and tag it asks for."""
+
+    text: str
+    groups: list[TermGroup] = field(default_factory=list)
+    kind_hint: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def content_groups(self) -> list[TermGroup]:
+        """Groups that say what the user is looking for (kind words excluded)."""
+        return [g for g in self.groups if not g.kind_word]
+
+
+def parse_query(raw: str, segmenter: Segmenter, resources: Resources) -> ParsedQuery:
+    """Normalise, segment (jieba default mode), drop filler words and attach synonyms."""
+    text = normalize_query(raw or "")[:MAX_QUERY_CHARS]
+    parsed = ParsedQuery(text=text)
+    parsed.tags = [t.strip(",.;:!?") for t in _TAG.findall(text) if t.strip(",.;:!?")]
+    rest = _TAG.sub(" ", text)
+    seen: set[str] = set()
+    for word in segmenter.words(rest):
+        if word in seen or len(parsed.groups) >= MAX_TERMS:
+            continue
+        seen.add(word)
+        if word in KIND_WORDS:
+            parsed.kind_hint = parsed.kind_hint or KIND_WORDS[word]
+            parsed.groups.append(TermGroup(word, weight=KIND_WORD_WEIGHT, kind_word=True))
+            continue
+        if word in resources.query_stopwords or not any(ch.isalnum() for ch in word):
+            continue
+        parsed.groups.append(TermGroup(word, synonyms=resources.synonyms_of(word)))
+    return parsed

@@ -1,0 +1,94 @@
+"""The editable language resources in `config/`: user dictionary, synonyms and stop words.
+
+They are read once per process. Their hash is recorded in every index generation, because a change
+to any of them changes tokenisation and an index built before it can miss the new words.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.settings import CONFIG_DIR
+from indexer.text import fold
+
+# Bump when the tokenizer's behaviour changes, so old indexes report "rebuild needed".
+ANALYZER_VERSION = "1"
+RESOURCE_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Parsed language resources plus the hash an index generation records."""
+
+    user_words: tuple[tuple[str, int | None, str | None], ...]
+    synonyms: dict[str, tuple[str, ...]]
+    index_stopwords: frozenset[str]
+    query_stopwords: frozenset[str]
+    digest: str
+
+    @property
+    def domain_words(self) -> frozenset[str]:
+        """Words of our own dictionaries: the user dictionary and every synonym."""
+        return frozenset(w for w, _, _ in self.user_words) | frozenset(self.synonyms)
+
+    def synonyms_of(self, word: str) -> tuple[str, ...]:
+        """Other members of every synonym group that contains ``word``."""
+        return self.synonyms.get(word, ())
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _parse_userdict(lines: list[str]) -> tuple[tuple[str, int | None, str | None], ...]:
+    words = []
+    for line in lines:
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        tag = parts[2] if len(parts) > 2 else None
+        words.append((fold(parts[0]), freq, tag))
+    return tuple(words)
+
+
+def _parse_synonyms(lines: list[str]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        members = [fold(m.strip()) for m in line.split("/") if m.strip()]
+        for member in members:
+            known = groups.setdefault(member, [])
+            known.extend(m for m in members if m != member and m not in known)
+    return {word: tuple(others) for word, others in groups.items()}
+
+
+def _parse_stopwords(lines: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    sections: dict[str, set[str]] = {"index": set(), "query": set()}
+    current = "index"
+    for line in lines:
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            sections.setdefault(current, set())
+            continue
+        sections[current].update(fold(w) for w in line.split())
+    return frozenset(sections["index"]), frozenset(sections["query"] | sections["index"])
+
+
+@functools.cache
+def load_resources(config_dir: Path = CONFIG_DIR) -> Resources:
+    """Read and parse the resources in ``config_dir`` (cached per directory for the process)."""
+    digest = hashlib.sha256(ANALYZER_VERSION.encode())
+    for name in RESOURCE_FILES:
+        path = config_dir / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    index_stop, query_stop = _parse_stopwords(_lines(config_dir / "stopwords.txt"))
+    return Resources(
+        user_words=_parse_userdict(_lines(config_dir / "userdict.txt")),
+        synonyms=_parse_synonyms(_lines(config_dir / "synonyms.txt")),
+        index_stopwords=index_stop,
+        query_stopwords=query_stop,
+        digest=digest.hexdigest()[:16],
+    )

@@ -1,0 +1,341 @@
+"""Search the live index generation: the only way the bot and the CLI read the index.
+
+The audience filter lives here (a client never gets `internal` documents, whoever calls), and the
+searcher follows `CURRENT` by itself, so a rebuild needs no restart of its readers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher as WhooshSearcher
+
+from config.errors import IndexNotReady
+from indexer import generations, ranking
+from indexer.query import ParsedQuery, parse_query
+from indexer.schema import SCHEMA_VERSION
+from indexer.segment import active_resources, configure, get_segmenter
+from indexer.snippets import make_snippet
+from indexer.spelling import correct
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("client", "employee")
+BUILD_HINT = "请先运行 python -m indexer rebuild 建立索引"
+
+
+@dataclass
+class Hit:
+    """One result as callers see it."""
+
+    id: str
+    kind: str
+    title: str
+    url: str
+    tags: tuple[str, ...] = ()
+    date: str = ""
+    score: float = 0.0
+    snippet: str = ""
+    summary: str = ""
+    cover: str = ""
+    visibility: str = "public"
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The hit in the JSON contract of DESIGN.md (plus highlight spans in the snippet)."""
+        data = asdict(self)
+        data["tags"] = list(self.tags)
+        data["score"] = round(self.score, 4)
+        data["highlights"] = [list(span) for span in self.highlights]
+        for key in ("summary", "cover", "visibility"):
+            data.pop(key)
+        return data
+
+
+@dataclass
+class SearchResult:
+    """Hits of one page plus what the bot needs to be honest about them."""
+
+    query: str
+    total: int = 0
+    weak: bool = False
+    hits: list[Hit] = field(default_factory=list)
+    corrected: str | None = None
+    related_tags: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """`{"query", "total", "weak", "hits", "corrected", "related_tags"}`."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "weak": self.weak,
+            "hits": [h.to_json() for h in self.hits],
+            "corrected": self.corrected,
+            "related_tags": self.related_tags,
+        }
+
+
+class _TrackingStorage(FileStorage):
+    """Whoosh leaves a damaged file open when it fails to read it; remember what it opened."""
+
+    def __init__(self, path: str):
+        super().__init__(path, readonly=True)
+        self._opened: list = []
+
+    def open_file(self, name, **kwargs):
+        handle = super().open_file(name, **kwargs)
+        self._opened.append(handle)
+        return handle
+
+    def close_opened(self) -> None:
+        for handle in self._opened:
+            handle.close()
+
+
+class _Generation:
+    """One opened generation: the Whoosh index, its metadata and lazily loaded extras."""
+
+    def __init__(self, path: Path, config_dir: Path | None):
+        storage = _TrackingStorage(str(path))
+        try:
+            self.index = whoosh_index.FileIndex(storage)
+            self.doc_count = self.index.doc_count()
+        except Exception as exc:  # Whoosh raises many kinds for missing or damaged files
+            storage.close_opened()
+            raise IndexNotReady(f"索引 {path.name} 无法打开（{type(exc).__name__}）：{BUILD_HINT}") from exc
+        self.path = path
+        self.meta = generations.read_json(path / "meta.json", {}) or {}
+        resources = active_resources()
+        self.rebuild_needed = (
+            self.meta.get("resources_hash") != resources.digest or self.meta.get("schema_version") != SCHEMA_VERSION
+        )
+        if self.rebuild_needed:
+            log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
+        self._pinyin: dict | None = None
+
+    @property
+    def pinyin_map(self) -> dict:
+        if self._pinyin is None:
+            self._pinyin = generations.read_json(self.path / "pinyin.json", {}) or {}
+        return self._pinyin
+
+
+class Searcher:
+    """Thread-safe search over the live generation of ``index_dir``."""
+
+    def __init__(self, index_dir: Path, config_dir: Path | None = None):
+        self.index_dir = Path(index_dir)
+        self.config_dir = config_dir
+        if config_dir:
+            configure(config_dir)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._stamp: tuple[int, int] | None = None
+        self._gen: _Generation | None = None
+        self._refresh()
+        get_segmenter()  # load the dictionary now, not on the first message
+
+    # -- generation handling -------------------------------------------------------------
+    def _refresh(self) -> _Generation:
+        try:
+            st = os.stat(self.index_dir / generations.CURRENT)
+        except FileNotFoundError:
+            if self._gen is not None:
+                return self._gen
+            raise IndexNotReady(f"{self.index_dir} 里还没有索引：{BUILD_HINT}") from None
+        stamp = (st.st_ino, st.st_mtime_ns)
+        if stamp == self._stamp and self._gen is not None:
+            return self._gen
+        with self._lock:
+            if stamp != self._stamp or self._gen is None:
+                path = generations.current_path(self.index_dir)
+                if path is None or not path.is_dir():
+                    if self._gen is not None:
+                        log.error("CURRENT names a missing generation %s; keeping %s", path, self._gen.path.name)
+                        return self._gen
+                    raise IndexNotReady(f"CURRENT 指向的索引 {path} 不存在：{BUILD_HINT}")
+                try:
+                    self._gen = _Generation(path, self.config_dir)
+                except IndexNotReady:
+                    if self._gen is None:
+                        raise
+                    log.exception("new generation %s cannot be opened; keeping %s", path.name, self._gen.path.name)
+                self._stamp = stamp
+        return self._gen
+
+    def _whoosh(self) -> tuple[_Generation, WhooshSearcher]:
+        gen = self._refresh()
+        local = self._local
+        if getattr(local, "gen", None) is not gen:
+            if getattr(local, "searcher", None) is not None:
+                local.searcher.close()
+            local.searcher = gen.index.searcher()
+            local.gen = gen
+        return gen, local.searcher
+
+    # -- public API ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        audience: str = "client",
+        kind: str | None = None,
+        tag: str | None = None,
+        limit: int = 5,
+        offset: int = 0,
+    ) -> SearchResult:
+        """Search for ``query`` as ``audience`` sees the index; never raises on odd input."""
+        audience = _check_audience(audience)
+        gen, searcher = self._whoosh()
+        segmenter = get_segmenter()
+        parsed = parse_query(query, segmenter, segmenter.resources)
+        result = SearchResult(query=query)
+        tags = [*parsed.tags, *([tag] if tag else [])]
+        filt = _filter(kind, tags)
+        mask = wq.Term("visibility", "internal") if audience == "client" else None
+        if not parsed.content_groups:
+            if not tags and not kind and not parsed.kind_hint:
+                return result
+            docs = self._listing(searcher, filt or _kind_filter(parsed.kind_hint), mask)
+            result.total = len(docs)
+            result.hits = [_hit(d) for d in docs[offset : offset + limit]]
+            return result
+        ranking.attach_frequencies(searcher, parsed)
+        corrected = self._correct(gen, parsed)
+        if corrected:
+            result.corrected = corrected
+            ranking.attach_frequencies(searcher, parsed)
+        ranked = ranking.rank(searcher, parsed, filt, mask, kind_hint=None if kind else parsed.kind_hint)
+        result.total = len(ranked.hits)
+        result.weak = ranked.weak
+        for scored in ranked.hits[offset : offset + limit]:
+            hit = _hit(scored.fields, scored.score)
+            text = scored.fields.get("body") or scored.fields.get("summary") or ""
+            hit.snippet, hit.highlights = make_snippet(text, scored.words)
+            result.hits.append(hit)
+        if not ranked.hits:
+            result.related_tags = self._related_tags(searcher, parsed, gen, mask)
+        return result
+
+    def latest(self, *, audience: str = "client", kind: str | None = None, limit: int = 5) -> list[Hit]:
+        """Newest documents the audience may see."""
+        audience = _check_audience(audience)
+        _, searcher = self._whoosh()
+        mask = wq.Term("visibility", "internal") if audience == "client" else None
+        return [_hit(d) for d in self._listing(searcher, _kind_filter(kind), mask)[:limit]]
+
+    def get(self, doc_id: str, *, audience: str = "client") -> Hit | None:
+        """One document by id, or None when it is gone or not for this audience."""
+        audience = _check_audience(audience)
+        _, searcher = self._whoosh()
+        fields = searcher.document(id=doc_id)
+        if not fields or (audience == "client" and fields.get("visibility") == "internal"):
+            return None
+        return _hit(fields)
+
+    def stats(self) -> dict:
+        """`{"documents", "by_kind", "generation", "built_at", "size_bytes", "rebuild_needed"}`."""
+        gen, _ = self._whoosh()
+        meta = gen.meta
+        size = sum(p.stat().st_size for p in gen.path.iterdir() if p.is_file())
+        return {
+            "documents": gen.doc_count,
+            "by_kind": meta.get("by_kind", {}),
+            "by_visibility": meta.get("by_visibility", {}),
+            "generation": gen.path.name,
+            "built_at": meta.get("built_at"),
+            "size_bytes": size,
+            "segments": len(gen.index._segments()),
+            "problems": meta.get("problems", 0),
+            "rebuild_needed": gen.rebuild_needed,
+        }
+
+    def close(self) -> None:
+        """Close this thread's Whoosh searcher."""
+        if getattr(self._local, "searcher", None) is not None:
+            self._local.searcher.close()
+            self._local.searcher = None
+            self._local.gen = None
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _listing(self, searcher: WhooshSearcher, filt, mask) -> list[dict]:
+        results = searcher.search(wq.Every(), filter=filt, mask=mask, sortedby="ts", reverse=True, limit=ranking.POOL)
+        return [r.fields() for r in results]
+
+    def _correct(self, gen: _Generation, parsed: ParsedQuery) -> str | None:
+        changed = False
+        text = parsed.text
+        segmenter = get_segmenter()
+        domain = segmenter.resources.domain_words
+        for group in parsed.content_groups:
+            if group.df:
+                continue
+            fixed = correct(group.word, gen.pinyin_map)
+            # A word jieba knows (量子) may simply be absent from the index: only replace it by a
+            # homophone from our own domain vocabulary (按例 → 案例), never by any indexed word.
+            if fixed and (not segmenter.has_word(group.word) or fixed in domain):
+                text = text.replace(group.word, fixed)
+                group.corrected_from, group.word = group.word, fixed
+                group.synonyms = segmenter.resources.synonyms_of(fixed)
+                changed = True
+        return text if changed else None
+
+    def _related_tags(self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: _Generation, mask) -> list[str]:
+        chars = {ch for g in parsed.content_groups for ch in g.word if "\u3400" <= ch <= "\u9fff"}
+        counts: Counter[str] = Counter()
+        if chars:
+            loose = wq.Or([wq.Term(f, ch) for ch in chars for f in ("title", "tags_text")])
+            for hit in searcher.search(loose, mask=mask, limit=20):
+                counts.update(hit.get("tags") or ())
+        if not counts:
+            return list(gen.meta.get("top_tags", []))[:5]
+        return [t for t, _ in counts.most_common(5)]
+
+
+def _check_audience(audience: str) -> str:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
+    return audience
+
+
+def _kind_filter(kind: str | None):
+    return wq.Term("kind", kind) if kind else None
+
+
+def _filter(kind: str | None, tags: list[str]):
+    parts = [wq.Term("tag", ranking.tag_key(t)) for t in tags]
+    if kind:
+        parts.append(wq.Term("kind", kind))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _hit(fields: dict, score: float = 0.0) -> Hit:
+    summary = fields.get("summary") or ""
+    return Hit(
+        id=fields["id"],
+        kind=fields.get("kind", "article"),
+        title=fields.get("title", ""),
+        url=fields.get("url", ""),
+        tags=tuple(fields.get("tags") or ()),
+        date=fields.get("date") or "",
+        score=score,
+        snippet=summary[:90],
+        summary=summary,
+        cover=fields.get("cover") or "",
+        visibility=fields.get("visibility", "public"),
+    )
+
+
+def open_searcher(index_dir: Path | str, config_dir: Path | None = None) -> Searcher:
+    """Open the live generation of ``index_dir``; raise IndexNotReady naming the build command."""
+    return Searcher(Path(index_dir), config_dir)

@@ -1,0 +1,82 @@
+"""Typo help for Chinese: homophone slips of the pinyin input method (营消 → 营销, 按例 → 案例).
+
+Whoosh's fuzzy terms and spelling corrector work on edit distance, which is meaningless for Chinese
+words of two characters. A pinyin IME slip keeps the sound, so we key the index vocabulary by
+toneless pinyin at build time and look an unknown query word up by its pinyin.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,6}$")
+
+
+MAX_KEYS = 16  # heteronyms (行: xing/hang) multiply the readings; a few combinations are enough
+
+
+@functools.cache
+def _readings(char: str) -> tuple[str, ...]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    raw = pinyin_dict.get(ord(char), "")
+    out: list[str] = []
+    for reading in raw.split(","):
+        plain = _plain(reading)
+        if plain and plain not in out:
+            out.append(plain)
+    return tuple(out)
+
+
+def _plain(reading: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii() and c.isalpha())
+
+
+def pinyin_keys(word: str) -> list[str]:
+    """Toneless pinyin spellings of a word, one per reading of its heteronyms: 营销 → ["yingxiao"]."""
+    choices = [_readings(ch) for ch in word]
+    if not all(choices):
+        return []
+    keys = [""]
+    for readings in choices:
+        keys = [k + r for k in keys for r in readings][:MAX_KEYS]
+    return keys
+
+
+def reading_of(word: str) -> str:
+    """The usual toneless reading of a correctly written word (行业 → "hangye", not "xingye")."""
+    from pypinyin.phrases_dict import phrases_dict
+
+    phrase = phrases_dict.get(word)
+    if phrase:
+        return "".join(_plain(choices[0]) for choices in phrase)
+    readings = [_readings(ch) for ch in word]
+    return "".join(r[0] for r in readings) if all(readings) else ""
+
+
+def build_pinyin_map(vocabulary: Iterable[tuple[str, int]], min_df: int = 1) -> dict[str, list]:
+    """Map pinyin → [most frequent word, its document frequency] for Chinese words of 2–6 characters.
+
+    Indexed words are keyed by their usual reading only; a slip is looked up by every reading of
+    its characters (the wrong candidate the IME offered may be read unusually: 次 is also "zi").
+    """
+    best: dict[str, list] = {}
+    for word, df in vocabulary:
+        if df < min_df or not _CJK_WORD.match(word):
+            continue
+        key = reading_of(word)
+        if key and (key not in best or df > best[key][1]):
+            best[key] = [word, df]
+    return best
+
+
+def correct(word: str, pinyin_map: dict[str, list]) -> str | None:
+    """The most frequent indexed word that sounds like ``word``, or None."""
+    if not _CJK_WORD.match(word):
+        return None
+    found = [pinyin_map[k] for k in pinyin_keys(word) if k in pinyin_map]
+    found = [f for f in found if f[0] != word]
+    return max(found, key=lambda f: f[1])[0] if found else None

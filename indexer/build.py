@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import time
 from collections import Counter
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 ADDED_FILE = "added.jsonl"
 MAX_SEGMENTS = 3  # more segments after an update are merged (6 segments measured 2.6× slower)
 WRITER_MB = 256
+BUILD_PROCS = max(1, min(os.cpu_count() or 1, MAX_SEGMENTS))
+PARALLEL_FROM = 2000
+NETWORK_PROBLEMS = ("fetch", "api")
+NETWORK_IDS = ("url:", "wx:")
 _SPACE = re.compile(r"\s+")
 
 Progress = Callable[[int, int], None]
@@ -101,7 +106,10 @@ def rebuild(
         report = BuildReport(mode="rebuild", problems=list(found.problems))
         gen = generations.new_generation(settings.index_dir)
         ix = whoosh_index.create_in(str(gen), build_schema())
-        writer = ix.writer(limitmb=WRITER_MB)
+        # Large builds use one writer process per core, each writing its own segment (no final
+        # merge, which would serialise the work again); small ones are not worth the fork.
+        procs = BUILD_PROCS if len(found.documents) >= PARALLEL_FROM else 1
+        writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
         try:
             for i, doc in enumerate(found.documents, 1):
                 writer.add_document(**_fields(doc))
@@ -135,7 +143,11 @@ def update(
         new = {d.id: d.content_hash() for d in found.documents}
         report = BuildReport(mode="update", problems=list(found.problems))
         changed = [d for d in found.documents if old.get(d.id) != new[d.id]]
-        removed = [i for i in old if i not in new]
+        # A page that failed to download this time is not a page that was deleted: keep the
+        # network documents we have when their source reported a failure.
+        network_failed = any(p.category in NETWORK_PROBLEMS for p in found.problems)
+        kept = {i: h for i, h in old.items() if i not in new and network_failed and i.startswith(NETWORK_IDS)}
+        removed = [i for i in old if i not in new and i not in kept]
         report.added = sum(1 for d in changed if d.id not in old)
         report.changed = len(changed) - report.added
         report.removed = len(removed)
@@ -163,7 +175,7 @@ def update(
             raise
         if len(ix._segments()) > MAX_SEGMENTS:
             ix.optimize()
-        return _finish(settings, gen, ix, found.documents, report, start)
+        return _finish(settings, gen, ix, found.documents, report, start, kept)
 
 
 def add_document(settings: Settings, doc: Document) -> BuildReport:
@@ -203,6 +215,7 @@ def _compatible(meta: dict) -> bool:
 
 def _fields(doc: Document) -> dict:
     tags_text = " ".join(doc.tags)
+    body = _SPACE.sub(" ", doc.body).strip()
     return {
         "id": doc.id,
         "kind": doc.kind,
@@ -210,8 +223,10 @@ def _fields(doc: Document) -> dict:
         "tag": ",".join(fold(t).strip() for t in doc.tags if "," not in t),
         "title": doc.title,
         "tags_text": tags_text,
-        "summary": doc.summary,
-        "body": _SPACE.sub(" ", doc.body).strip(),
+        # A summary cut from the body's opening adds nothing to search but postings to write.
+        "summary": "" if doc.summary and body.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
+        "_stored_summary": doc.summary,
+        "body": body,
         "ts": doc.date.toordinal() if doc.date else 0,
         "url": doc.url,
         "cover": doc.cover,
@@ -233,13 +248,19 @@ def _vocabulary(ix) -> Iterable[tuple[str, int]]:
 
 
 def _finish(
-    settings: Settings, gen: Path, ix, documents: list[Document], report: BuildReport, start: float
+    settings: Settings,
+    gen: Path,
+    ix,
+    documents: list[Document],
+    report: BuildReport,
+    start: float,
+    kept: dict[str, str] | None = None,
 ) -> BuildReport:
     by_kind = Counter(d.kind for d in documents)
     by_visibility = Counter(d.visibility for d in documents)
     top_tags = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
     generations.write_json(gen / "pinyin.json", build_pinyin_map(_vocabulary(ix), min_df=1))
-    generations.write_json(gen / "docs.json", {d.id: d.content_hash() for d in documents})
+    generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
     report.documents = ix.doc_count()
     report.seconds = round(time.monotonic() - start, 3)

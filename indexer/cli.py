@@ -46,9 +46,9 @@ def _index_options(func):
     func = click.option(
         "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), help="索引目录（默认 INDEX_DIR）"
     )(func)
-    return click.option("--content", "content_dir", type=click.Path(path_type=Path), help="内容目录（默认 CONTENT_DIR）")(
-        func
-    )
+    return click.option(
+        "--content", "content_dir", type=click.Path(path_type=Path), help="内容目录（默认 CONTENT_DIR）"
+    )(func)
 
 
 def _apply(ctx: click.Context, index_dir: Path | None, content_dir: Path | None) -> Settings:

@@ -33,12 +33,22 @@ UNKNOWN_WORD_FACTOR = 0.5
 
 @dataclass
 class Scored:
-    """A candidate with its stored fields, final score and the words to highlight."""
+    """A candidate: its final score, the words to highlight, and stored fields once loaded.
 
-    fields: dict
+    Stored fields (with the body) are read only for the hits a user sees, not all candidates.
+    """
+
+    docnum: int
     score: float
     coverage: float
     words: list[str] = field(default_factory=list)
+    ts: int = 0
+    fields: dict = field(default_factory=dict)
+
+    def load(self, searcher: WhooshSearcher) -> dict:
+        if not self.fields:
+            self.fields = searcher.stored_fields(self.docnum)
+        return self.fields
 
 
 @dataclass
@@ -107,6 +117,7 @@ def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: s
             for term in _terms(member):
                 owner.setdefault(term, (gi, 1.0 if i == 0 else SYNONYM_FACTOR))
     top = results[0].score or 1.0
+    dates = searcher.reader().column_reader("ts")
     scored: list[Scored] = []
     for hit in results:
         strength = [0.0] * len(groups)
@@ -118,14 +129,15 @@ def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: s
                 gi, factor = owner[word]
                 strength[gi] = max(strength[gi], FIELD_STRENGTH.get(fieldname, 0.5) * factor)
         coverage = sum(w * s for w, s in zip(weights, strength, strict=True)) / total
-        fields = hit.fields()
         final = math.sqrt(hit.score / top) * coverage**1.5
-        if kind_hint and fields.get("kind") == kind_hint:
+        if kind_hint and hit.get("kind") == kind_hint:
             final *= KIND_BOOST
-        scored.append(Scored(fields, final, coverage, sorted(words, key=len, reverse=True)))
+        scored.append(Scored(hit.docnum, final, coverage, sorted(words, key=len, reverse=True), dates[hit.docnum]))
     best = max(s.coverage for s in scored)
     kept = [s for s in scored if s.coverage >= best * KEEP_RATIO]
-    kept.sort(key=lambda s: (round(s.score, 3), s.fields.get("date") or ""), reverse=True)
+    kept.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
+    for s in kept[:WEAK_DEPTH]:
+        s.load(searcher)
     strong = max(_strong_coverage(s, groups, weights) for s in kept[:WEAK_DEPTH]) / total
     return Ranked(kept, weak=strong < WEAK_BELOW)
 
@@ -133,8 +145,13 @@ def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: s
 def _strong_coverage(scored: Scored, groups: list[TermGroup], weights: list[float]) -> float:
     """IDF-weighted share of the query a top hit is *about*: in its title, tags or summary, or
     repeated in its body (a word said once in passing does not make a document about it)."""
-    head = " ".join((scored.fields.get("title") or "", " ".join(scored.fields.get("tags") or ()),
-                     scored.fields.get("summary") or "")).lower()
+    head = " ".join(
+        (
+            scored.fields.get("title") or "",
+            " ".join(scored.fields.get("tags") or ()),
+            scored.fields.get("summary") or "",
+        )
+    ).lower()
     body = (scored.fields.get("body") or "").lower()
     total = 0.0
     for group, weight in zip(groups, weights, strict=True):

@@ -120,6 +120,8 @@ class _Generation:
         if self.rebuild_needed:
             log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
         self._pinyin: dict | None = None
+        # Typo help needs the pinyin map; load it now in the background, not on a user's query.
+        threading.Thread(target=lambda: self.pinyin_map, name="pinyin-warmup", daemon=True).start()
 
     @property
     def pinyin_map(self) -> dict:
@@ -142,6 +144,7 @@ class Searcher:
         self._gen: _Generation | None = None
         self._refresh()
         get_segmenter()  # load the dictionary now, not on the first message
+        self.search("预热")  # and touch Whoosh's lazily read structures
 
     # -- generation handling -------------------------------------------------------------
     def _refresh(self) -> _Generation:
@@ -217,7 +220,7 @@ class Searcher:
         result.total = len(ranked.hits)
         result.weak = ranked.weak
         for scored in ranked.hits[offset : offset + limit]:
-            hit = _hit(scored.fields, scored.score)
+            hit = _hit(scored.load(searcher), scored.score)
             text = scored.fields.get("body") or scored.fields.get("summary") or ""
             hit.snippet, hit.highlights = make_snippet(text, scored.words)
             result.hits.append(hit)

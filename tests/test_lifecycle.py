@@ -198,9 +198,34 @@ def test_changed_dictionary_says_rebuild_needed(small, tmp_path):
 def test_added_documents_survive_a_rebuild(small):
     settings, _ = small
     rebuild(settings)
-    doc = Document(id="url:https://mp.weixin.qq.com/s/abc", kind="article", title="转发来的文章：直播复盘",
-                   url="https://mp.weixin.qq.com/s/abc", summary="一场直播的复盘")
+    doc = Document(
+        id="url:https://mp.weixin.qq.com/s/abc",
+        kind="article",
+        title="转发来的文章：直播复盘",
+        url="https://mp.weixin.qq.com/s/abc",
+        summary="一场直播的复盘",
+    )
     add_document(settings, doc)
     assert open_searcher(settings.index_dir).search("直播复盘").hits[0].id == doc.id
     rebuild(settings)
     assert open_searcher(settings.index_dir).get(doc.id) is not None
+
+
+def test_a_page_that_fails_to_download_is_not_deleted_by_update(small, tmp_path):
+    from tests.stubs import StubServer
+
+    settings, _ = small
+    page = (
+        "<html><head><title>转发的行业报告</title></head><body><article>社交电商行业报告正文。</article></body></html>"
+    )
+    with StubServer({("GET", "/report"): (200, {"Content-Type": "text/html; charset=utf-8"}, page)}) as stub:
+        urls = tmp_path / "urls.txt"
+        urls.write_text(stub.url + "/report\n", encoding="utf-8")
+        with_urls = settings.with_overrides(urls_file=urls)
+        rebuild(with_urls)
+        assert open_searcher(settings.index_dir).search("行业报告").hits
+        stub.route("GET", "/report", (503, {}, "busy"))
+        report = update(with_urls)
+    assert report.removed == 0
+    assert any(p.category == "fetch" for p in report.problems)
+    assert open_searcher(settings.index_dir).search("行业报告").hits

@@ -1,0 +1,112 @@
+"""Admin-only commands: 重建索引, 状态, 热词, and adding a forwarded article (a ``link`` message)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from urllib.parse import urlparse
+
+from bot import texts
+from bot.replies import Reply, Text, shorten
+from bot.services import Context
+from config.errors import CaseLinkError, IndexLocked
+
+log = logging.getLogger(__name__)
+
+HOT_DAYS = 7
+HOT_LIMIT = 10
+FETCH_TIMEOUT = 8.0  # past the reply deadline the answer is pushed; the fetch may take this long
+
+
+def reindex(ctx: Context, _arg: str = "") -> Reply:
+    """Rebuild the index in the background; the result is pushed to the admin when it is done."""
+    services, openid = ctx.services, ctx.openid
+
+    def run() -> None:
+        from indexer.build import rebuild
+
+        try:
+            report = rebuild(services.settings)
+        except IndexLocked:
+            message = texts.REINDEX_RUNNING
+        except (CaseLinkError, OSError) as exc:
+            log.exception("重建索引失败")
+            message = texts.REINDEX_FAILED.format(error=exc)
+        else:
+            message = texts.REINDEX_DONE.format(
+                documents=_count(report.documents), problems=_count(report.problems), generation=report.generation
+            )
+        services.delivery.push(openid, Text(message))
+
+    if not services.jobs.start_once("reindex", run):
+        return Text(texts.REINDEX_RUNNING)
+    return Text(texts.REINDEX_STARTED)
+
+
+def status(ctx: Context, _arg: str = "") -> Reply:
+    """Index size, generation and age, and whether Redis is reachable."""
+    lines = []
+    try:
+        stats = ctx.services.index.searcher().stats()
+    except CaseLinkError as exc:
+        lines.append(f"索引：不可用（{exc}）")
+    else:
+        kinds = "，".join(f"{texts.KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.get("by_kind", {}).items()))
+        lines.append(f"索引：{stats.get('documents', 0)} 篇" + (f"（{kinds}）" if kinds else ""))
+        lines.append(f"版本：{stats.get('generation', '-')}，构建于 {stats.get('built_at', '-')}")
+        lines.append(f"大小：{stats.get('size_bytes', 0) / 1e6:.1f} MB")
+        if stats.get("rebuild_needed"):
+            lines.append("词典已更改，需要发送「重建索引」")
+    lines.append("Redis：" + ("正常" if ctx.state.ping() else "不可用（翻页、去重、角色暂停）"))
+    if ctx.services.jobs.running("reindex"):
+        lines.append("重建索引：进行中")
+    return Text("\n".join(lines))
+
+
+def hot_queries(ctx: Context, _arg: str = "") -> Reply:
+    """The top queries and the queries that found nothing, over the last 7 days."""
+    top = ctx.state.top_queries("q", HOT_DAYS, HOT_LIMIT)
+    if not top:
+        return Text(texts.HOT_EMPTY)
+    parts = [f"最近 {HOT_DAYS} 天热门搜索：", *_ranked(top)]
+    zero = ctx.state.top_queries("q0", HOT_DAYS, HOT_LIMIT)
+    parts += ["", "没有结果的搜索：", *(_ranked(zero) or ["（无）"])]
+    weak = ctx.state.top_queries("qweak", HOT_DAYS, 5)
+    if weak:
+        parts += ["", "没有直接匹配的搜索：", *_ranked(weak)]
+    return Text("\n".join(parts))
+
+
+def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
+    """Add an article an admin forwarded to the index (with its body when the page can be fetched)."""
+    from indexer.build import add_document
+    from indexer.document import Document
+    from indexer.sources.url_list import UrlEntry, fetch_document
+
+    if urlparse(url or "").scheme not in ("http", "https"):
+        return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
+    fetched = fetch_document(UrlEntry(url), timeout=FETCH_TIMEOUT)
+    if isinstance(fetched, Document):
+        # WeChat's own Title/Description are what the forwarded card showed: prefer them.
+        doc = replace(fetched, title=title or fetched.title, summary=description or fetched.summary)
+    else:
+        log.info("转发文章的正文取不到（%s），只收录标题和摘要", fetched.reason)
+        doc = Document(id="url:" + url, kind="article", title=title or url, url=url, summary=description or "")
+    if doc.date is None:
+        doc = replace(doc, date=dt.date.today())
+    doc = replace(doc, source="wechat:link")
+    try:
+        add_document(ctx.settings, doc)
+    except (CaseLinkError, OSError, ValueError) as exc:
+        log.warning("收录转发文章失败：%s", exc)
+        return Text(texts.LINK_FAILED.format(error=exc))
+    return Text(texts.LINK_ADDED.format(title=shorten(doc.title, 60)))
+
+
+def _ranked(rows: list[tuple[str, int]]) -> list[str]:
+    return [f"{i}. {query}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) else len(value)

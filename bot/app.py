@@ -1,0 +1,92 @@
+"""The application factory: the one place that builds and wires the bot's shared objects."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask
+
+from bot import errors, health, wechat
+from bot.delivery import Delivery
+from bot.jobs import Jobs
+from bot.menu import load_menu
+from bot.normalize import normalize
+from bot.protocol import MAX_BODY, Codec
+from bot.services import EXTENSION, IndexHandle, Services
+from bot.state import State
+from bot.wxclient import SharedTokenClient
+from config.errors import IndexNotReady
+from config.settings import Settings, load_dotenv_file, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app for ``settings`` (default: from the environment and ``.env``)."""
+    if settings is None:
+        load_dotenv_file()
+        settings = load_settings()
+    settings.require_bot_secrets()
+    configure_logging(settings.log_level)
+    if settings.dev:
+        log.warning("开发模式（CASELINK_DEV=1）：使用内置开发密钥，请勿用于正式公众号")
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, SECRET_KEY=settings.secret_key)
+
+    state = State(connect_redis(settings))
+    jobs = Jobs()
+    client = SharedTokenClient(
+        settings.wechat_appid,
+        settings.wechat_secret,
+        api_base=settings.wechat_api_base,
+        session=state.token_storage(),
+        lock=state.lock,
+    )
+    svc = Services(
+        settings=settings,
+        state=state,
+        index=IndexHandle(settings),
+        codec=Codec(settings),
+        wechat=client,
+        delivery=Delivery(state, jobs, client, settings.reply_deadline),
+        jobs=jobs,
+        menu=load_menu(settings.config_dir / "menu.yaml"),
+    )
+    app.extensions[EXTENSION] = svc
+    _warm_up(svc)
+
+    app.register_blueprint(wechat.bp)
+    app.register_blueprint(health.bp)
+    errors.register_error_handlers(app)
+    return app
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """The real Redis at REDIS_URL, or an in-process stand-in (single process only) when it is empty."""
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
+    import fakeredis
+
+    log.warning("未设置 REDIS_URL：使用进程内的 Redis 替身，只适合单进程开发；多进程部署请设置 REDIS_URL")
+    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level`` unless the host (gunicorn, pytest) already set up logging."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("bot", "indexer"):
+        logging.getLogger(name).setLevel(level)
+
+
+def _warm_up(svc: Services) -> None:
+    # Load OpenCC's tables and, through the searcher, jieba's dictionary before the first message,
+    # so that with gunicorn's preload_app they are loaded once and shared by all workers.
+    normalize("預熱")
+    try:
+        svc.index.searcher()
+    except IndexNotReady as exc:
+        log.warning("索引尚未就绪，机器人会回复「内容库正在准备中」：%s", exc)

@@ -1,0 +1,77 @@
+"""The bot's command line: ``python -m bot serve`` and ``python -m bot chat``."""
+
+from __future__ import annotations
+
+import click
+
+from config.errors import ConfigError
+
+
+def _settings():
+    from config.settings import load_dotenv_file, load_settings
+
+    load_dotenv_file()
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def cli() -> None:
+    """案例通 CaseLink 公众号机器人。"""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=8000, show_default=True, type=int, help="监听端口")
+def serve(host: str, port: int) -> None:
+    """开发用服务器（正式部署用 gunicorn -c gunicorn.conf.py）。"""
+    from bot.app import create_app
+
+    try:
+        app = create_app(_settings())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"公众号服务器地址：http://{host}:{port}/wechat")
+    click.echo(f"在另一个终端打开模拟器：python -m bot chat --url http://{host}:{port}/wechat")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@click.option("--url", default=None, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat；不填则在本进程内启动")
+@click.option("--user", default="o-simulator-user", show_default=True, help="扮演的用户 openid")
+@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送")
+def chat(url: str | None, user: str, encrypt: bool) -> None:
+    """模拟微信服务器：每行文字作为一条消息发给机器人，显示它的回复。"""
+    from bot.simulator import Simulator, app_transport, http_transport, repl
+
+    settings = _settings()
+    if encrypt and not settings.wechat_aes_key:
+        raise click.ClickException("--encrypt 需要 WECHAT_AES_KEY（本机试用可设 CASELINK_DEV=1）")
+    if url:
+        transport = http_transport(url)
+    else:
+        from bot.app import create_app
+
+        try:  # the REPL is the interface here: keep the per-message log lines out of it
+            transport = app_transport(create_app(settings.with_overrides(log_level="WARNING")))
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    sim = Simulator(
+        transport, settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid, encrypt=encrypt, user=user
+    )
+    repl(sim)
+
+
+@cli.command()
+@click.option("--url", required=True, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat")
+@click.option("--concurrency", default=8, show_default=True, type=int, help="并发线程数")
+@click.option("--requests", "total", default=400, show_default=True, type=int, help="请求总数")
+@click.option("--plain", is_flag=True, help="用明文模式（默认安全模式）")
+def bench(url: str, concurrency: int, total: int, plain: bool) -> None:
+    """压测 webhook：并发发送搜索消息，报告延迟中位数和 p99。"""
+    from bot.loadtest import run
+
+    result = run(url, _settings(), concurrency=concurrency, total=total, encrypt=not plain)
+    click.echo(result.summary())

@@ -1,0 +1,193 @@
+"""What the bot does with a line of text: commands, searches, pages and picks (DESIGN.md "Conversation").
+
+Commands are matched on the normalised text (see ``bot.normalize``); admin commands are only
+looked up for admins, so for everyone else they are simply searched for, revealing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import admin_commands, roles, texts
+from bot.normalize import normalize, strip_trailing
+from bot.replies import Reply, Text, card, fit_list, shorten
+from bot.services import Context
+from config.errors import IndexNotReady
+
+PAGE_SIZE = 5
+MAX_REMEMBERED = 50  # numbers a user can pick from in one conversation
+ZERO_RESULT_LATEST = 3
+KIND_WORDS = {"案例": "case", "文章": "article"}
+
+
+def respond_to_text(raw: str, ctx: Context) -> Reply:
+    """Answer one line of text (or recognised speech)."""
+    text = normalize(raw)
+    bare = strip_trailing(text)
+    if not bare:
+        return Text(texts.EMPTY_QUERY)
+    if bare in ("?", "帮助", "help", "HELP", "Help"):
+        return Text(texts.HELP)
+    word, _, arg = bare.partition(" ")
+    if ctx.is_admin and word in ADMIN_COMMANDS:
+        return ADMIN_COMMANDS[word](ctx, arg)
+    if word in COMMANDS:
+        return COMMANDS[word](ctx, arg.strip())
+    if bare.isdigit():
+        return pick(ctx, int(bare), fallback=bare)
+    if bare.startswith("#") and len(bare) > 1:
+        tag, _, query = bare[1:].partition(" ")
+        return search(ctx, query.strip() or tag, tag=tag)
+    return search(ctx, bare)
+
+
+def search(ctx: Context, query: str, *, kind: str | None = None, tag: str | None = None) -> Reply:
+    """Run a new search and show its first page."""
+    return _search_page(ctx, {"mode": "search", "q": query, "kind": kind, "tag": tag, "next": 0, "ids": []})
+
+
+def more(ctx: Context, _arg: str = "") -> Reply:
+    """Show the next page of the user's last search (``更多`` / ``下一页``)."""
+    if not ctx.state.available:
+        return Text(texts.PAGING_UNAVAILABLE)
+    session = ctx.state.session(ctx.openid)
+    if session is None:
+        return Text(texts.NO_SESSION)
+    if session["mode"] == "latest":
+        return _latest_page(ctx, session)
+    if session["next"] >= session.get("total", 0):
+        return Text(texts.NO_MORE.format(query=shorten(session["q"], 20)))
+    return _search_page(ctx, session)
+
+
+def pick(ctx: Context, number: int, fallback: str = "") -> Reply:
+    """Show result ``number`` of the conversation as a card; numbers it never showed are searched."""
+    session = ctx.state.session(ctx.openid)
+    ids = session["ids"] if session else []
+    if not 1 <= number <= len(ids):
+        return search(ctx, fallback or str(number))
+    try:
+        # Re-check with the user's current role: the list may predate a role change or a reindex.
+        hit = ctx.services.index.searcher().get(ids[number - 1], audience=ctx.audience)
+    except IndexNotReady:
+        return Text(texts.INDEX_NOT_READY)
+    if hit is None:
+        return Text(texts.PICK_GONE.format(n=number))
+    ctx.hits = 1
+    return card(hit)
+
+
+def latest(ctx: Context, arg: str = "") -> Reply:
+    """Show the newest content (``最新``, ``最新 案例``)."""
+    return _latest_page(ctx, {"mode": "latest", "kind": KIND_WORDS.get(arg), "next": 0, "ids": []})
+
+
+def kind_search(word: str) -> Callable[[Context, str], Reply]:
+    """``案例 …`` / ``文章 …``: search within one kind (alone: the newest of that kind)."""
+
+    def handler(ctx: Context, arg: str) -> Reply:
+        if not arg:
+            return latest(ctx, word)
+        return search(ctx, arg, kind=KIND_WORDS[word])
+
+    return handler
+
+
+def _search_page(ctx: Context, session: dict) -> Reply:
+    try:
+        searcher = ctx.services.index.searcher()
+        offset = session["next"]
+        result = searcher.search(
+            session["q"],
+            audience=ctx.audience,
+            kind=session["kind"],
+            tag=session["tag"],
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+    except IndexNotReady:
+        return Text(texts.INDEX_NOT_READY)
+    label = shorten(session["q"], 20)
+    if offset == 0:
+        tag, query = session["tag"], session["q"]
+        logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
+        ctx.state.log_query(logged, result.total, result.weak)
+    if not result.hits:
+        if offset:
+            return Text(texts.NO_MORE.format(query=label))
+        return _nothing_found(ctx, searcher, label, result)
+    if result.weak and offset == 0:
+        head = texts.WEAK.format(query=label)
+    else:
+        head = texts.FOUND.format(total=result.total, query=label)
+        if result.corrected:
+            head += texts.CORRECTED.format(corrected=shorten(result.corrected, 20))
+    has_more = offset + len(result.hits) < result.total
+    text, shown = fit_list(head, result.hits, len(session["ids"]) + 1, _hint(ctx, has_more))
+    session.update(
+        next=offset + shown,
+        total=result.total,
+        ids=(session["ids"] + [h.id for h in result.hits[:shown]])[-MAX_REMEMBERED:],
+    )
+    ctx.state.save_session(ctx.openid, session)
+    ctx.hits = shown
+    return Text(text)
+
+
+def _latest_page(ctx: Context, session: dict) -> Reply:
+    try:
+        searcher = ctx.services.index.searcher()
+        offset = session["next"]
+        hits = searcher.latest(audience=ctx.audience, kind=session["kind"], limit=offset + PAGE_SIZE + 1)
+    except IndexNotReady:
+        return Text(texts.INDEX_NOT_READY)
+    page = hits[offset : offset + PAGE_SIZE]
+    if not page:
+        return Text(texts.NO_CONTENT if offset == 0 else texts.NO_MORE.format(query="最新"))
+    head = texts.LATEST.format(kind=texts.KIND_NAMES.get(session["kind"], "内容"))
+    text, shown = fit_list(head, page, len(session["ids"]) + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
+    session.update(next=offset + shown, ids=(session["ids"] + [h.id for h in page[:shown]])[-MAX_REMEMBERED:])
+    ctx.state.save_session(ctx.openid, session)
+    ctx.hits = shown
+    return Text(text)
+
+
+def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
+    head = [texts.NOTHING.format(query=label)]
+    if result.corrected:
+        head.append(texts.CORRECTED.format(corrected=shorten(result.corrected, 20)))
+    if result.related_tags:
+        head.append(texts.TRY_TAGS.format(tags=" ".join("#" + t for t in result.related_tags[:5])))
+    newest = searcher.latest(audience=ctx.audience, limit=ZERO_RESULT_LATEST)
+    ctx.hits = 0
+    if not newest:
+        return Text("\n".join(head))
+    head.append(texts.LATEST_FOR_YOU)
+    text, shown = fit_list("\n".join(head), newest, 1, _hint(ctx, False))
+    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]]}
+    ctx.state.save_session(ctx.openid, session)
+    return Text(text)
+
+
+def _hint(ctx: Context, has_more: bool) -> str:
+    if not ctx.state.available:
+        return ""  # without Redis there is no conversation to pick from or page through
+    return texts.LIST_HINT + (texts.MORE_HINT if has_more else "") + "。"
+
+
+COMMANDS: dict[str, Callable[[Context, str], Reply]] = {
+    "帮助": lambda ctx, arg: Text(texts.HELP),
+    "更多": more,
+    "下一页": more,
+    "最新": latest,
+    "案例": kind_search("案例"),
+    "文章": kind_search("文章"),
+    "绑定": roles.bind,
+}
+
+ADMIN_COMMANDS: dict[str, Callable[[Context, str], Reply]] = {
+    "重建索引": admin_commands.reindex,
+    "状态": admin_commands.status,
+    "邀请": roles.invite,
+    "热词": admin_commands.hot_queries,
+}

@@ -1,0 +1,99 @@
+"""Getting an answer to the user: once per message, within the deadline, or later by push.
+
+Official docs: 被动回复用户消息 (answer within 5 s, or ``success`` and no retry happens), 客服消息
+(``message/custom/send``; 48001 API unauthorized, 45015 past the 48 h window, 45047 more than 5
+pushes per user message). WeChat retries a message up to 3 times over ~15 s with the same MsgId.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from bot import texts
+from bot.jobs import Jobs
+from bot.replies import Card, Reply, Silent, Text, to_dict
+from bot.state import State
+
+log = logging.getLogger(__name__)
+
+HOLD_ERRCODES = {48001, 45015, 45047}  # pushing is not allowed now: keep it for the next message
+WAIT_STEP = 0.05
+
+
+class Delivery:
+    """Runs message work under a deadline, de-duplicates retries, pushes late answers."""
+
+    def __init__(self, state: State, jobs: Jobs, client, deadline: float):
+        self._state = state
+        self._jobs = jobs
+        self._client = client
+        self.deadline = deadline
+
+    def respond(
+        self, key: str, openid: str, work: Callable[[], Reply], render: Callable[[Reply], str]
+    ) -> tuple[str, str]:
+        """Return the plaintext reply XML (or ``success``) and how it was decided.
+
+        The second value is ``reply``, ``retry`` (identical reply from a retry), ``late`` (over the
+        deadline: pushed when ready) or ``nodedup`` (replied, but Redis was down).
+        """
+        until = time.monotonic() + self.deadline
+        claimed = self._state.claim_message(key)
+        if claimed is False:
+            return self._await_first(key, until), "retry"
+        future = self._jobs.submit(work)
+        try:
+            reply = future.result(timeout=max(0.0, until - time.monotonic()))
+        except FutureTimeout:
+            self._state.store_reply(key, "success")  # a retry must not answer a second time
+            future.add_done_callback(lambda f: self._push_late(openid, f))
+            return "success", "late"
+        xml = render(reply)
+        if claimed:
+            self._state.store_reply(key, xml)
+        return xml, "reply" if claimed else "nodedup"
+
+    def push(self, openid: str, reply: Reply) -> bool:
+        """Send through the customer-service API; if refused, keep it for the user's next message."""
+        if isinstance(reply, Silent):
+            return True
+        try:
+            if isinstance(reply, Card):
+                article = {"title": reply.title, "description": reply.description, "url": reply.url}
+                self._client.message.send_articles(openid, [{**article, "image": reply.image}])
+            else:
+                self._client.message.send_text(openid, reply.content)
+            return True
+        except WeChatClientException as exc:
+            level = logging.INFO if exc.errcode in HOLD_ERRCODES else logging.WARNING
+            log.log(level, "客服消息发送失败（errcode=%s），留待用户下一条消息时回复", exc.errcode)
+        except requests.RequestException as exc:
+            log.warning("客服消息接口不可达（%s），留待用户下一条消息时回复", type(exc).__name__)
+        held = Text(texts.PENDING_PREFIX + "\n" + reply.content) if isinstance(reply, Text) else reply
+        if not self._state.push_pending(openid, to_dict(held)):
+            log.error("答案无法推送也无法暂存（Redis 不可用），已丢弃")
+        return False
+
+    def _push_late(self, openid: str, future: Future) -> None:
+        if future.exception() is not None:  # process() never raises; this is a last guard
+            log.error("late work failed", exc_info=future.exception())
+            return
+        self.push(openid, future.result())
+
+    def _await_first(self, key: str, until: float) -> str:
+        # The first delivery of this message is still running (or done): give its reply, or
+        # ``success`` when it ran out of time (its answer is then pushed).
+        while True:
+            stored = self._state.stored_reply(key)
+            if stored is not None:
+                return stored
+            if time.monotonic() >= until:
+                return "success"
+            time.sleep(WAIT_STEP)

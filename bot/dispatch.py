@@ -1,0 +1,103 @@
+"""Route a parsed WeChat message to its handler, by message type and event (official doc 接收普通消息,
+接收事件推送). Handlers are plain functions ``(message, ctx) -> Reply``; they never see Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot import admin_commands, texts
+from bot.conversation import respond_to_text
+from bot.replies import SILENT, Reply, Text, from_dict, merge, to_dict
+from bot.roles import role_of
+from bot.services import Context, Services
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[object, Context], Reply]
+
+
+def on_text(msg, ctx: Context) -> Reply:
+    return respond_to_text(msg.content or "", ctx)
+
+
+def on_voice(msg, ctx: Context) -> Reply:
+    # Recognition is only present when 语音识别 is switched on in the account settings.
+    if msg.recognition:
+        return respond_to_text(msg.recognition, ctx)
+    return Text(texts.VOICE_WITHOUT_TEXT)
+
+
+def on_link(msg, ctx: Context) -> Reply:
+    if ctx.is_admin:
+        return admin_commands.add_link(ctx, msg.title or "", msg.description or "", msg.url or "")
+    return Text(texts.UNSUPPORTED)
+
+
+def on_unsupported(msg, ctx: Context) -> Reply:
+    return Text(texts.UNSUPPORTED)
+
+
+def on_subscribe(msg, ctx: Context) -> Reply:
+    return Text(texts.WELCOME)
+
+
+def on_unsubscribe(msg, ctx: Context) -> Reply:
+    ctx.state.forget(ctx.openid)
+    return SILENT
+
+
+def on_click(msg, ctx: Context) -> Reply:
+    command = ctx.services.menu.get(msg.key or "")
+    return respond_to_text(command, ctx) if command else Text(texts.HELP)
+
+
+def ignore(msg, ctx: Context) -> Reply:
+    return SILENT
+
+
+MESSAGE_HANDLERS: dict[str, Handler] = {
+    "text": on_text,
+    "voice": on_voice,
+    "link": on_link,
+}
+EVENT_HANDLERS: dict[str, Handler] = {
+    "subscribe": on_subscribe,
+    "subscribe_scan": on_subscribe,  # wechatpy's name for a subscribe with qrscene_ EventKey
+    "unsubscribe": on_unsubscribe,
+    "click": on_click,
+}
+# Events a person triggered on purpose: a pending answer may ride along with their reply.
+INTERACTIVE_EVENTS = {"subscribe", "subscribe_scan", "click"}
+
+
+def message_key(msg) -> str:
+    """The de-duplication key: MsgId for messages, FromUserName+CreateTime(+Event) for events."""
+    if msg.type == "event":
+        return f"{msg.source}:{msg.time}:{msg.event}"
+    return f"id:{msg.id}" if msg.id else f"{msg.source}:{msg.time}:{msg.type}"
+
+
+def pick_handler(msg) -> Handler:
+    """The handler for a message: by type, by event for events; unknown messages get help, events nothing."""
+    if msg.type == "event":
+        return EVENT_HANDLERS.get(msg.event, ignore)
+    return MESSAGE_HANDLERS.get(msg.type, on_unsupported)
+
+
+def process(services: Services, msg) -> tuple[Reply, Context]:
+    """Handle one message completely: role, pending answers, handler; never raises."""
+    ctx = Context(services, msg.source or "")
+    try:
+        ctx.role = role_of(services.settings, services.state, ctx.openid)
+        interactive = msg.type != "event" or msg.event in INTERACTIVE_EVENTS
+        pending = [from_dict(p) for p in services.state.take_pending(ctx.openid)] if interactive else []
+        reply = pick_handler(msg)(msg, ctx)
+        reply, waiting = merge([*pending, reply])
+        for later in waiting:
+            services.state.push_pending(ctx.openid, to_dict(later))
+    except Exception:
+        log.exception("处理消息失败 user=%s type=%s", services.user_hash(ctx.openid), msg.type)
+        reply = Text(texts.SORRY)
+    return reply, ctx

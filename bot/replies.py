@@ -1,0 +1,143 @@
+"""Reply values that handlers return, and how they become WeChat XML within WeChat's limits.
+
+Official doc 被动回复用户消息: a text reply's Content is at most 2048 bytes; a news reply to a user
+message shows one article. We trim lists by whole items so a link is never cut in half.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from wechatpy.replies import ArticlesReply, TextReply
+
+from bot import texts
+
+TEXT_LIMIT = 2048  # bytes of UTF-8 in a text reply's Content
+TITLE_CHARS = 60
+SUMMARY_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text reply (may contain ``<a href>`` links)."""
+
+    content: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A one-article news reply, ready to forward."""
+
+    title: str
+    description: str
+    url: str
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class Silent:
+    """Nothing to say: answer ``success`` so WeChat neither shows nor retries anything."""
+
+
+SILENT = Silent()
+Reply = Text | Card | Silent
+
+
+def to_dict(reply: Reply) -> dict[str, Any]:
+    """Serialise a reply (for answers kept until the user's next message)."""
+    return {"type": type(reply).__name__.lower(), **asdict(reply)}
+
+
+def from_dict(data: dict[str, Any]) -> Reply:
+    """Inverse of :func:`to_dict`."""
+    kind = data.pop("type")
+    return {"text": Text, "card": Card}.get(kind, Silent)(**data)
+
+
+def render_xml(reply: Reply, to_user: str, from_account: str) -> str:
+    """The passive-reply XML for ``reply`` (``success`` for Silent)."""
+    now = int(time.time())
+    if isinstance(reply, Text):
+        return TextReply(source=from_account, target=to_user, time=now, content=_xml_safe(reply.content)).render()
+    if isinstance(reply, Card):
+        article = {
+            "title": _xml_safe(reply.title),
+            "description": _xml_safe(reply.description),
+            "image": _xml_safe(reply.image),
+            "url": _xml_safe(reply.url),
+        }
+        return ArticlesReply(source=from_account, target=to_user, time=now, articles=[article]).render()
+    return "success"
+
+
+def _xml_safe(value: str) -> str:
+    # Content goes into CDATA: the only sequence that can break out of it is "]]>".
+    return (value or "").replace("]]>", "]] >")
+
+
+def size(text: str) -> int:
+    """Bytes WeChat counts for a text reply."""
+    return len(text.encode("utf-8"))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut plain text to ``limit`` characters with an ellipsis."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def hit_line(number: int, hit) -> str:
+    """One numbered result: the title as a link, then kind and date."""
+    # WeChat renders <a> in text replies; angle brackets in a title would read as markup.
+    title = shorten(hit.title, TITLE_CHARS).replace("<", "＜").replace(">", "＞")
+    url = hit.url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
+    meta = " · ".join(part for part in (texts.KIND_NAMES.get(hit.kind, ""), hit.date) if part)
+    return f'{number}. <a href="{url}">{title}</a>' + (f"（{meta}）" if meta else "")
+
+
+def fit_list(head: str, hits: Sequence, first_number: int, tail: str, limit: int = TEXT_LIMIT) -> tuple[str, int]:
+    """Render as many whole hits as fit in ``limit`` bytes; return the text and how many fit.
+
+    At least the head is always returned; a hit whose line alone is too long is skipped, not cut.
+    """
+    lines = [head]
+    shown = 0
+    for hit in hits:
+        line = hit_line(first_number + shown, hit)
+        if size("\n".join([*lines, line, tail])) > limit:
+            break
+        lines.append(line)
+        shown += 1
+    if tail and size("\n".join([*lines, tail])) <= limit:
+        lines.append(tail)
+    return "\n".join(lines), shown
+
+
+def card(hit) -> Card:
+    """A hit as a forwardable card."""
+    return Card(
+        title=shorten(hit.title, TITLE_CHARS),
+        description=shorten(hit.summary or hit.snippet or "", SUMMARY_CHARS),
+        url=hit.url,
+        image=hit.cover or "",
+    )
+
+
+def merge(replies: Sequence[Reply], limit: int = TEXT_LIMIT) -> tuple[Reply, list[Reply]]:
+    """Combine queued answers into one passive reply; return it and the ones that must wait.
+
+    Consecutive texts are joined while they fit; a card goes out alone.
+    """
+    replies = [r for r in replies if not isinstance(r, Silent)]
+    if not replies:
+        return SILENT, []
+    first, rest = replies[0], list(replies[1:])
+    if not isinstance(first, Text):
+        return first, rest
+    content = first.content
+    while rest and isinstance(rest[0], Text) and size(content + "\n\n" + rest[0].content) <= limit:
+        content += "\n\n" + rest.pop(0).content
+    return Text(content), rest

@@ -1,0 +1,115 @@
+"""The shared objects the factory builds once (``Services``) and the per-message ``Context``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from config.errors import IndexNotReady
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+    from bot.jobs import Jobs
+    from bot.protocol import Codec
+    from bot.state import State
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "caselink"
+ROLES = ("client", "employee", "admin")
+
+
+class IndexHandle:
+    """Opens the index searcher lazily, once per process (gunicorn forks after preload)."""
+
+    RETRY_AFTER = 5.0
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._searcher = None
+        self._pid = 0
+        self._failed_at = 0.0
+        self._error = ""
+        self._lock = threading.Lock()
+
+    def searcher(self):
+        """The live searcher; raise IndexNotReady (with the command to fix it) when there is none."""
+        if self._searcher is not None and self._pid == os.getpid():
+            return self._searcher
+        with self._lock:
+            if self._searcher is None or self._pid != os.getpid():
+                if time.monotonic() - self._failed_at < self.RETRY_AFTER and self._error:
+                    raise IndexNotReady(self._error)
+                from indexer.search import open_searcher
+
+                try:
+                    self._searcher = open_searcher(self._settings.index_dir, self._settings.config_dir)
+                except IndexNotReady as exc:
+                    self._failed_at, self._error = time.monotonic(), str(exc)
+                    log.warning("索引不可用：%s", exc)
+                    raise
+                self._pid, self._error = os.getpid(), ""
+        return self._searcher
+
+
+@dataclass
+class Services:
+    """Everything handlers may use; built once in ``create_app`` and kept in ``app.extensions``."""
+
+    settings: Settings
+    state: State
+    index: IndexHandle
+    codec: Codec
+    wechat: Any  # bot.wxclient.SharedTokenClient
+    delivery: Delivery
+    jobs: Jobs
+    menu: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Finish background work and close connections (tests, worker exit)."""
+        self.jobs.shutdown()
+        self.wechat.close()
+
+    def user_hash(self, openid: str) -> str:
+        """A short, stable, non-reversible tag for an openid, for logs."""
+        return hashlib.sha256((self.settings.secret_key + openid).encode("utf-8")).hexdigest()[:10]
+
+
+def services() -> Services:
+    """The current app's services (inside a request or app context)."""
+    return current_app.extensions[EXTENSION]
+
+
+@dataclass
+class Context:
+    """One message being handled: who sent it, their role, and the shared services."""
+
+    services: Services
+    openid: str
+    role: str = "client"
+    hits: int | None = None  # how many results were shown, for the log line
+
+    @property
+    def audience(self) -> str:
+        """What the user may see: ``employee`` content or only ``client`` (public) content."""
+        return "employee" if self.role in ("employee", "admin") else "client"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def state(self) -> State:
+        return self.services.state
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings

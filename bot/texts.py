@@ -1,0 +1,57 @@
+"""Every sentence the bot says to people, in one place (all Chinese, short enough for a phone)."""
+
+from __future__ import annotations
+
+KIND_NAMES = {"article": "文章", "case": "案例"}
+
+HELP = (
+    "直接发送关键词即可搜索文章和案例，例如：私域流量\n"
+    "· 案例 关键词 / 文章 关键词：只看案例或文章\n"
+    "· #标签：按标签查找，例如 #品牌\n"
+    "· 更多 / 下一页：翻到下一页\n"
+    "· 回复序号（如 2）：得到可转发的卡片\n"
+    "· 最新：看最新发布的内容\n"
+    "· 绑定 邀请码：员工绑定身份\n"
+    "· 帮助：再看一遍这段说明"
+)
+WELCOME = "欢迎关注！这里可以随时找到我们的文章和案例。\n\n" + HELP
+
+UNSUPPORTED = "暂时只能识别文字和语音哦。请直接发送关键词搜索文章和案例，回复「帮助」查看用法。"
+VOICE_WITHOUT_TEXT = "没听清这段语音：语音搜索需要公众号开启「语音识别」功能。请直接发送文字关键词试试。"
+INDEX_NOT_READY = "内容库正在准备中，请稍后再试。"
+SORRY = "抱歉，刚才出了点问题，请稍后再发一次。"
+EMPTY_QUERY = "请发送想找的关键词，例如：品牌建设。回复「帮助」查看用法。"
+
+LIST_HINT = "回复序号得到可转发的卡片"
+MORE_HINT = "，回复「更多」看下一页"
+FOUND = "找到 {total} 条与「{query}」相关的内容："
+CORRECTED = "（已按「{corrected}」搜索）"
+WEAK = "没有与「{query}」直接匹配的内容，以下是可能相关的阅读："
+NOTHING = "没有找到与「{query}」相关的内容。"
+TRY_TAGS = "试试这些标签：{tags}"
+LATEST_FOR_YOU = "最新内容："
+LATEST = "最新{kind}："
+NO_CONTENT = "内容库里还没有内容。"
+NO_MORE = "「{query}」的结果已经全部显示了。换个关键词试试？"
+NO_SESSION = "还没有可以翻页的搜索，请先发送关键词。"
+PAGING_UNAVAILABLE = "现在暂时不能翻页，请直接发送关键词搜索。"
+PICK_GONE = "第 {n} 条已失效（内容已更新或你没有查看权限），请重新搜索。"
+PENDING_PREFIX = "你之前的消息的结果："
+
+BIND_USAGE = "请发送「绑定 邀请码」，例如：绑定 ABC234"
+BIND_OK = "绑定成功，你现在是{role}，可以搜索到内部资料了。"
+BIND_ALREADY = "你已经是{role}，无需再次绑定。"
+BIND_BAD = "邀请码无效或已过期，请向管理员确认。"
+BIND_TOO_MANY = "尝试次数过多，请一小时后再试。"
+BIND_UNAVAILABLE = "现在暂时无法绑定，请稍后再试。"
+ROLE_NAMES = {"employee": "员工", "admin": "管理员"}
+
+INVITE_OK = "新的{role}邀请码：{code}\n7 天内有效，只能使用一次。请对方向本公众号发送：绑定 {code}"
+INVITE_UNAVAILABLE = "现在无法生成邀请码（Redis 不可用），请稍后再试。"
+REINDEX_STARTED = "已开始重建索引，完成后会把结果发给你。"
+REINDEX_RUNNING = "已经有一个重建任务在进行，完成后会通知发起人。"
+REINDEX_DONE = "索引重建完成：{documents} 篇内容，{problems} 个问题，版本 {generation}。"
+REINDEX_FAILED = "索引重建失败：{error}"
+LINK_ADDED = "已收录：{title}"
+LINK_FAILED = "没能收录这篇文章：{error}"
+HOT_EMPTY = "最近 7 天还没有搜索记录。"

@@ -1,0 +1,75 @@
+"""Turn content (Markdown, HTML, case catalogs, listed URLs, WeChat articles) into Documents.
+
+Every source reports per-file problems instead of raising, so one broken post never stops a build:
+``collect()`` returns a ``SourceResult`` with the documents and the problems met on the way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from indexer.document import Problem, SourceResult
+from indexer.sources.catalogs import read_catalog
+from indexer.sources.fields import CATEGORIES
+from indexer.sources.html_pages import read_html
+from indexer.sources.markdown_posts import read_markdown
+from indexer.sources.site import DEFAULT_PERMALINK, SiteInfo, resolve_site
+from indexer.sources.url_list import read_url_list
+from indexer.sources.walk import CATALOG, HTML, MARKDOWN, iter_content_files
+from indexer.sources.wechat import WeChatAPIClient, WeChatPublished
+
+__all__ = ["CATEGORIES", "DEFAULT_PERMALINK", "SiteInfo", "WeChatAPIClient", "WeChatPublished", "collect"]
+
+logger = logging.getLogger(__name__)
+
+Reader = Callable[[Path, str, SiteInfo], SourceResult]
+READERS: dict[tuple[str, ...], Reader] = {MARKDOWN: read_markdown, HTML: read_html, CATALOG: read_catalog}
+
+
+def collect(
+    content_dir: Path,
+    *,
+    site: SiteInfo | None = None,
+    urls_file: Path | None = None,
+    wechat: WeChatPublished | None = None,
+    fetch_timeout: float = 10.0,
+) -> SourceResult:
+    """Read every source into documents; duplicate ids keep the first and report the rest."""
+    content_dir = Path(content_dir)
+    result = SourceResult()
+    if content_dir.is_dir():
+        site, problems = resolve_site(content_dir, site)
+        result.problems.extend(problems)
+        for path, rel in iter_content_files(content_dir):
+            result.extend(_read_file(path, rel, site))
+    else:
+        result.problems.append(Problem(str(content_dir), "内容目录不存在，请检查 CONTENT_DIR", "unreadable"))
+    if urls_file is not None and Path(urls_file).is_file():
+        result.extend(read_url_list(Path(urls_file), timeout=fetch_timeout))
+    if wechat is not None:
+        result.extend(wechat.read(timeout=fetch_timeout))
+    return _drop_duplicates(result)
+
+
+def _read_file(path: Path, rel: str, site: SiteInfo) -> SourceResult:
+    reader = next(r for suffixes, r in READERS.items() if rel.lower().endswith(suffixes))
+    try:
+        return reader(path, rel, site)
+    except Exception as exc:  # a bug in one reader must not stop the whole build
+        logger.exception("reading %s failed", rel)
+        return SourceResult(problems=[Problem(rel, f"读取时出错（{type(exc).__name__}: {exc}），已跳过", "unreadable")])
+
+
+def _drop_duplicates(result: SourceResult) -> SourceResult:
+    first: dict[str, str] = {}
+    kept = SourceResult(problems=list(result.problems))
+    for doc in result.documents:
+        if doc.id in first:
+            reason = f"id “{doc.id}” 与 {first[doc.id]} 重复，已跳过（保留先读到的那篇）"
+            kept.problems.append(Problem(doc.source or doc.id, reason, "duplicate"))
+            continue
+        first[doc.id] = doc.source or doc.id
+        kept.documents.append(doc)
+    return kept

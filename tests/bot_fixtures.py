@@ -1,0 +1,146 @@
+"""Fixtures for the bot tests (to move into conftest.py; see bot/NOTES-FOR-LEAD.md).
+
+Test files import them explicitly: ``from tests.bot_fixtures import *  # noqa: F403``.
+Each test talks as fresh openids, so tests share one real Redis without flushing it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.conftest import SAMPLE_CONTENT, make_settings
+from tests.wechat_client import WeChatServer
+
+TOKEN = "caselink-test-token"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+OLD_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj"
+APPID = "wxcaselinktest001"
+SECRET = "caselink-test-secret"
+ADMIN = "o-admin-from-settings"
+
+__all__ = [
+    "bot_app",
+    "bot_env",
+    "bot_settings",
+    "fresh_index",
+    "make_bot_settings",
+    "new_openid",
+    "private_redis",
+    "wechat",
+]
+
+
+def new_openid(label: str = "user") -> str:
+    """A fresh openid, so tests sharing one Redis never see each other's state."""
+    return f"o-{label}-{uuid.uuid4().hex[:12]}"
+
+
+def make_bot_settings(tmp: Path, redis_url: str, index_dir: Path, **env):
+    """Settings for a bot under test: known secrets, the given Redis and index."""
+    base = {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_APPID": APPID,
+        "WECHAT_SECRET": SECRET,
+        "REDIS_URL": redis_url,
+        "INDEX_DIR": str(index_dir),
+        "ADMIN_OPENIDS": ADMIN,
+        "SECRET_KEY": "caselink-test-secret-key",
+        # Nothing listens here unless a test starts its WeChat API stand-in and says so.
+        "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
+    }
+    base.update(env)
+    return make_settings(tmp, **base)
+
+
+@pytest.fixture
+def bot_env() -> dict:
+    """Extra settings (environment names) a test wants; override to change them."""
+    return {}
+
+
+@pytest.fixture
+def bot_settings(tmp_path, redis_url, sample_settings, bot_env):
+    """Bot settings on the shared sample index (read-only) and the suite's Redis."""
+    return make_bot_settings(tmp_path, redis_url, sample_settings.index_dir, **bot_env)
+
+
+@pytest.fixture
+def fresh_index(tmp_path):
+    """A private index of the sample content, for tests that change the index."""
+    from indexer.build import rebuild
+
+    settings = make_settings(tmp_path / "own", CONTENT_DIR=str(SAMPLE_CONTENT))
+    rebuild(settings)
+    return settings.index_dir
+
+
+@pytest.fixture
+def bot_app(bot_settings):
+    from bot import create_app
+
+    # The shared access token would leak between tests that each start their own API stand-in.
+    redis.Redis.from_url(bot_settings.redis_url).delete(f"caselink:wechatpy:{APPID}_access_token")
+    app = create_app(bot_settings)
+    yield app
+    app.extensions["caselink"].close()
+
+
+@pytest.fixture
+def wechat(bot_app) -> WeChatServer:
+    """The WeChat server side, talking to the app through the Flask test client."""
+    return WeChatServer(bot_app.test_client(), TOKEN, AES_KEY, APPID)
+
+
+class RedisProcess:
+    """A redis-server of our own that a test can stop and start again on the same port."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if not binary:
+            pytest.skip("redis-server is not installed")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server only this test uses, to stop and restart (outage tests)."""
+    server = RedisProcess(tmp_path)
+    server.start()
+    yield server
+    server.stop()

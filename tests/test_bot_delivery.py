@@ -1,0 +1,207 @@
+"""Deadlines, retries and the customer-service fallback chain, against a local WeChat API stand-in.
+
+The slow path is real: an admin forwards an article whose page (served by the stand-in) takes
+longer to fetch than the reply budget, so the answer must be pushed through the API.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from bot import texts
+from tests.bot_fixtures import *  # noqa: F403
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.stubs import StubServer
+from tests.wechat_client import WeChatServer, message_xml
+
+PAGE = """<html><head><title>慢慢打开的文章</title><meta name="description" content="一篇用来测试超时的文章">
+</head><body><article><p>私域运营的第一步是分层。这是一段足够长的正文，让抓取器认为页面有内容。</p></article></body></html>"""
+
+
+def slow_page(delay: float):
+    def respond(call):
+        time.sleep(delay)
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, PAGE
+
+    return respond
+
+
+@pytest.fixture
+def api():
+    """The WeChat API stand-in: stable_token and message/custom/send succeed unless a test says otherwise."""
+    with StubServer(
+        {
+            ("POST", "/cgi-bin/stable_token"): {"access_token": "ACCESS-TOKEN-1", "expires_in": 7200},
+            ("POST", "/cgi-bin/message/custom/send"): {"errcode": 0, "errmsg": "ok"},
+            ("GET", "/article"): slow_page(1.5),
+        }
+    ) as stub:
+        yield stub
+
+
+@pytest.fixture
+def make_app(tmp_path, redis_url, fresh_index, api):
+    """Build apps wired to the stand-in; they are closed before the stand-in stops."""
+    from bot import create_app
+
+    apps = []
+    # A token left by another test would spare the stand-in the token call these tests look at.
+    redis.Redis.from_url(redis_url).delete(f"caselink:wechatpy:{APPID}_access_token")
+
+    def make(name: str = "app", **env):
+        env = {k.upper(): str(v) for k, v in env.items()}
+        settings = make_bot_settings(
+            tmp_path / name, redis_url, fresh_index, WECHAT_API_BASE=api.url + "/cgi-bin/", **env
+        )
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions["caselink"].close()
+
+
+def finish(app) -> None:
+    """Wait for the app's background work (late answers) to end."""
+    app.extensions["caselink"].jobs.shutdown()
+
+
+def link_xml(user: str, url: str, msg_id: int) -> str:
+    fields = {
+        "ToUserName": "gh_caselink",
+        "FromUserName": user,
+        "CreateTime": int(time.time()),
+        "MsgType": "link",
+        "Title": "慢慢打开的文章",
+        "Description": "一篇用来测试超时的文章",
+        "Url": url,
+        "MsgId": msg_id,
+    }
+    return message_xml(fields)
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_over_the_deadline_answers_success_and_pushes(make_app, api):
+    app = make_app(reply_deadline=0.5)
+    wechat = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    started = time.monotonic()
+    reply = wechat.post_xml(link_xml(ADMIN, api.url + "/article", int(time.time() * 1000)), "safe")
+    assert reply.success
+    assert time.monotonic() - started < 1.2
+    sent = wait_for(lambda: api.calls_to("/cgi-bin/message/custom/send"))
+    assert sent[0].query["access_token"] == "ACCESS-TOKEN-1"
+    assert sent[0].json == {"touser": ADMIN, "msgtype": "text", "text": {"content": "已收录：慢慢打开的文章"}}
+    token_call = api.calls_to("/cgi-bin/stable_token")[0]
+    assert token_call.json == {"grant_type": "client_credential", "appid": APPID, "secret": "caselink-test-secret"}
+    finish(app)
+
+
+@pytest.mark.parametrize("errcode", [48001, 45015, 45047])
+def test_refused_push_is_delivered_with_the_next_message(make_app, api, errcode):
+    api.route("POST", "/cgi-bin/message/custom/send", {"errcode": errcode, "errmsg": "refused"})
+    app = make_app(reply_deadline=0.5)
+    wechat = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    assert wechat.post_xml(link_xml(ADMIN, api.url + "/article", int(time.time() * 1000)), "safe").success
+    wait_for(lambda: api.calls_to("/cgi-bin/message/custom/send"))
+    finish(app)  # the late answer has been handled (kept)
+    nxt = wechat.text(ADMIN, "帮助", "safe")
+    assert nxt.text.startswith(texts.PENDING_PREFIX + "\n已收录：慢慢打开的文章")
+    assert nxt.text.endswith(texts.HELP)
+    assert wechat.text(ADMIN, "帮助").text == texts.HELP  # delivered once
+
+
+def test_unreachable_api_keeps_the_answer_too(make_app, api):
+    api.route("POST", "/cgi-bin/stable_token", (502, {"Content-Type": "text/plain"}, "bad gateway"))
+    app = make_app(reply_deadline=0.5)
+    wechat = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    assert wechat.post_xml(link_xml(ADMIN, api.url + "/article", int(time.time() * 1000))).success
+    wait_for(lambda: api.calls_to("/cgi-bin/stable_token"))
+    finish(app)
+    assert "已收录：慢慢打开的文章" in wechat.text(ADMIN, "帮助").text
+
+
+def test_retry_during_processing_is_processed_once_with_the_identical_reply(make_app, api):
+    app = make_app()  # default 4 s budget: the 1.5 s fetch fits
+    xml = link_xml(ADMIN, api.url + "/article", int(time.time() * 1000))
+    replies = {}
+
+    def deliver(name: str, delay: float) -> None:
+        time.sleep(delay)
+        # Each delivery is its own HTTP request with its own nonce, as WeChat's retries are.
+        server = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+        replies[name] = server.post_xml(xml, "safe")
+
+    threads = [threading.Thread(target=deliver, args=(n, d)) for n, d in (("first", 0), ("retry", 0.4), ("late", 0.8))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert replies["first"].text == "已收录：慢慢打开的文章"
+    assert replies["first"].body == replies["retry"].body == replies["late"].body  # byte-identical XML
+    assert len(api.calls_to("/article")) == 1
+    assert not api.calls_to("/cgi-bin/message/custom/send")
+
+
+def test_retry_after_a_late_answer_gets_success_and_no_second_push(make_app, api):
+    app = make_app(reply_deadline=0.5)
+    xml = link_xml(ADMIN, api.url + "/article", int(time.time() * 1000))
+    wechat = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    assert wechat.post_xml(xml).success
+    assert wechat.post_xml(xml).success  # the retry, still within the 60 s de-duplication window
+    wait_for(lambda: api.calls_to("/cgi-bin/message/custom/send"))
+    finish(app)
+    assert len(api.calls_to("/cgi-bin/message/custom/send")) == 1
+    assert len(api.calls_to("/article")) == 1
+
+
+def test_workers_share_one_access_token(make_app, api):
+    api.route(
+        "POST",
+        "/cgi-bin/stable_token",
+        lambda call: (time.sleep(0.3), {"access_token": "SHARED", "expires_in": 7200})[1],
+    )
+    apps = [make_app(f"worker{i}") for i in range(3)]
+    threads = [
+        threading.Thread(target=a.extensions["caselink"].delivery.push, args=(new_openid(), _text("hi"))) for a in apps
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(api.calls_to("/cgi-bin/stable_token")) == 1
+    sends = api.calls_to("/cgi-bin/message/custom/send")
+    assert len(sends) == 3
+    assert {c.query["access_token"] for c in sends} == {"SHARED"}
+
+
+def test_card_push_uses_a_news_message(make_app, api):
+    from bot.replies import Card
+
+    app = make_app()
+    user = new_openid()
+    card = Card(title="标题", description="摘要", url="https://example.com/a", image="https://example.com/c.png")
+    assert app.extensions["caselink"].delivery.push(user, card)
+    sent = api.calls_to("/cgi-bin/message/custom/send")[0].json
+    assert sent["msgtype"] == "news"
+    assert sent["news"]["articles"] == [
+        {"title": "标题", "description": "摘要", "url": "https://example.com/a", "picurl": "https://example.com/c.png"}
+    ]
+
+
+def _text(content: str):
+    from bot.replies import Text
+
+    return Text(content)

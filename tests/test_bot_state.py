@@ -1,0 +1,172 @@
+"""The Redis-backed state: keys, TTLs, single use, and life through a Redis outage."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import pytest
+import redis
+
+from bot import texts
+from bot.replies import Card, Text, from_dict, merge, to_dict
+from bot.state import MESSAGE_TTL, SESSION_TTL, State
+from tests.bot_fixtures import *  # noqa: F403
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.wechat_client import WeChatServer
+
+PREFIX = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # these tests look at raw keys: keep them apart
+
+
+@pytest.fixture
+def raw(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    keys = list(client.scan_iter(PREFIX + "*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def state(raw):
+    return State(raw, prefix=PREFIX)
+
+
+def test_messages_are_claimed_once_and_replies_kept_for_a_minute(state, raw):
+    assert state.claim_message("id:1") is True
+    assert state.claim_message("id:1") is False
+    assert state.stored_reply("id:1") is None  # still being processed
+    state.store_reply("id:1", "<xml>reply</xml>")
+    assert state.stored_reply("id:1") == "<xml>reply</xml>"
+    ttl = raw.ttl(PREFIX + "msg:id:1")
+    assert 0 < ttl <= MESSAGE_TTL
+
+
+def test_nonce_reuse_is_allowed_only_for_the_same_message(state):
+    assert state.claim_nonce("1700000000", "n1", "id:1", ttl=600)
+    assert state.claim_nonce("1700000000", "n1", "id:1", ttl=600)
+    assert not state.claim_nonce("1700000000", "n1", "id:2", ttl=600)
+
+
+def test_sessions_expire_after_30_minutes(state, raw):
+    assert state.save_session("u", {"q": "品牌", "ids": ["a"]})
+    assert state.session("u") == {"q": "品牌", "ids": ["a"]}
+    assert 0 < raw.ttl(PREFIX + "session:u") <= SESSION_TTL
+
+
+def test_invites_are_single_use_and_expire_in_7_days(state, raw):
+    code = state.create_invite("employee", "admin")
+    assert len(code) == 6
+    assert 6 * 86400 < raw.ttl(PREFIX + "invite:" + code) <= 7 * 86400
+    assert state.redeem_invite(code) == "employee"
+    assert state.redeem_invite(code) is None
+
+
+def test_pending_answers_round_trip_in_order(state):
+    state.push_pending("u", to_dict(Text("一")))
+    state.push_pending("u", to_dict(Card("标题", "摘要", "https://e.com", "")))
+    got = [from_dict(d) for d in state.take_pending("u")]
+    assert got == [Text("一"), Card("标题", "摘要", "https://e.com", "")]
+    assert state.take_pending("u") == []
+
+
+def test_merge_joins_texts_that_fit_and_sends_cards_alone():
+    card = Card("t", "d", "https://e.com")
+    assert merge([Text("a"), Text("b")]) == (Text("a\n\nb"), [])
+    assert merge([card, Text("b")]) == (card, [Text("b")])
+    assert merge([Text("a"), card]) == (Text("a"), [card])
+    big = Text("字" * 600)
+    reply, rest = merge([big, Text("b")])
+    assert reply == Text(big.content + "\n\nb")
+    reply, rest = merge([big, big])
+    assert (reply, rest) == (big, [big])
+
+
+def test_analytics_by_day(state):
+    for q, total, weak in [("品牌", 3, False), ("品牌", 3, False), ("zzz", 0, False), ("模糊", 2, True)]:
+        state.log_query(q, total, weak)
+    assert state.top_queries("q") == [("品牌", 2), ("zzz", 1), ("模糊", 1)]
+    assert state.top_queries("q0") == [("zzz", 1)]
+    assert state.top_queries("qweak") == [("模糊", 1)]
+
+
+def test_forget_deletes_the_users_keys(state):
+    state.save_session("u", {"q": "x"})
+    state.set_role("u", "employee")
+    state.push_pending("u", to_dict(Text("x")))
+    state.forget("u")
+    assert state.session("u") is None and state.role("u") is None and state.take_pending("u") == []
+
+
+def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog):
+    state = State(redis.Redis.from_url(private_redis.url, socket_connect_timeout=0.2), retry_after=0.2)
+    assert state.save_session("u", {"q": "x"})
+    private_redis.stop()
+    with caplog.at_level(logging.WARNING, logger="bot.state"):
+        assert state.session("u") is None
+        assert state.claim_message("id:9") is None
+        assert state.claim_nonce("1", "2", "id:9", ttl=60) is True
+        assert state.create_invite("employee", "a") is None
+        assert state.top_queries() == []
+        assert not state.available
+    assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
+    private_redis.start()
+    time.sleep(0.3)
+    assert state.save_session("u", {"q": "y"})
+    assert state.available
+    assert state.session("u") == {"q": "y"}
+
+
+def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sample_settings, caplog):
+    from bot import create_app
+
+    app = create_app(make_bot_settings(tmp_path, private_redis.url, sample_settings.index_dir))
+    wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    user = new_openid()
+    before = wx.text(user, "私域流量", "safe").text
+    assert before.endswith(texts.LIST_HINT + texts.MORE_HINT + "。")
+
+    private_redis.stop()
+    with caplog.at_level(logging.INFO):
+        during = wx.text(user, "私域流量", "safe").text
+        assert during.startswith("找到 ") and "<a href=" in during
+        assert texts.LIST_HINT not in during  # no paging or picking without Redis
+        assert wx.text(user, "更多", "safe").text == texts.PAGING_UNAVAILABLE
+        assert wx.text(user, "绑定 ABCDEF", "safe").text == texts.BIND_UNAVAILABLE
+        again = wx.text_xml(user, "品牌")
+        assert wx.post_xml(again).text == wx.post_xml(again).text  # no de-duplication, still answered
+        assert wx.event(user, "subscribe").text == texts.WELCOME
+    assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
+    assert any("outcome=nodedup" in r.getMessage() for r in caplog.records)
+
+    private_redis.start()
+    time.sleep(1.1)  # the state retries Redis a second after the last failure
+    with caplog.at_level(logging.WARNING, logger="bot.state"):
+        after = wx.text(user, "私域流量", "safe").text
+    assert after.endswith(texts.LIST_HINT + texts.MORE_HINT + "。")
+    assert any("Redis 已恢复" in r.getMessage() for r in caplog.records)
+    assert wx.text(user, "更多", "safe").text.startswith("找到 ")
+    app.extensions["caselink"].close()
+
+
+def test_healthz_reports_index_and_redis(wechat, tmp_path, private_redis, sample_settings):
+    body = wechat.client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["redis"] is True and body["index_generation"].startswith("gen-")
+    from bot import create_app
+
+    app = create_app(make_bot_settings(tmp_path, private_redis.url, tmp_path / "no-index"))
+    private_redis.stop()
+    res = app.test_client().get("/healthz")
+    assert res.status_code == 200
+    assert res.get_json() == {"status": "degraded", "redis": False, "index_generation": None}
+
+
+def test_without_an_index_the_bot_says_it_is_preparing(tmp_path, redis_url):
+    from bot import create_app
+
+    app = create_app(make_bot_settings(tmp_path, redis_url, tmp_path / "no-index"))
+    wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    assert wx.text(new_openid(), "品牌").text == texts.INDEX_NOT_READY
+    assert wx.text(new_openid(), "帮助").text == texts.HELP
+    assert APPID  # the app still verifies and decrypts as usual

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench quality index clean
+.PHONY: run chat test lint bench quality index clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	CASELINK_DEV=1 $(PY) -m indexer rebuild --wait 60
 	CASELINK_DEV=1 $(PY) -m bot serve
+
+# The WeChat simulator, talking to the bot that `make run` started (second terminal).
+chat: $(STAMP)
+	CASELINK_DEV=1 $(PY) -m bot chat --url http://127.0.0.1:8000/wechat
 
 index: $(STAMP)
 	$(PY) -m indexer rebuild

@@ -28,8 +28,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# node-webot's wechat-crypto plays the WeChat server in one test (an implementation that is not ours).
+CLIENT := tests/independent_client
+$(CLIENT)/node_modules: $(CLIENT)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd $(CLIENT) && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the independent-client test will be skipped"; fi
+
 # The whole suite: lint, then pytest (which starts its own redis-server when REDIS_URL is unset).
-test: lint
+test: lint $(CLIENT)/node_modules
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP)

@@ -23,6 +23,7 @@ SYNONYM_FACTOR = 0.8
 # How strongly a match in each field shows that a document is about the word.
 FIELD_STRENGTH = {"title": 1.0, "tags_text": 1.0, "summary": 0.8, "body": 0.5}
 KIND_BOOST = 1.3
+SCORE_EXP, COV_EXP = 0.5, 1.5  # coverage matters more than raw BM25 among the candidates
 WEAK_BELOW = 0.5  # best strong coverage under this: nothing matched the query directly
 KEEP_RATIO = 0.4  # hits whose coverage falls under this share of the best one are noise
 WEAK_DEPTH = 5  # the hits a user sees first decide whether the answer is weak
@@ -129,7 +130,7 @@ def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: s
                 gi, factor = owner[word]
                 strength[gi] = max(strength[gi], FIELD_STRENGTH.get(fieldname, 0.5) * factor)
         coverage = sum(w * s for w, s in zip(weights, strength, strict=True)) / total
-        final = math.sqrt(hit.score / top) * coverage**1.5
+        final = (hit.score / top) ** SCORE_EXP * coverage**COV_EXP
         if kind_hint and hit.get("kind") == kind_hint:
             final *= KIND_BOOST
         scored.append(Scored(hit.docnum, final, coverage, sorted(words, key=len, reverse=True), dates[hit.docnum]))

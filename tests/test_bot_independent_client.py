@@ -1,0 +1,66 @@
+"""Done-when check of the WeChat protocol with a client that is neither wechatpy nor ours.
+
+node-webot's `wechat-crypto` (npm) signs and encrypts every sample in ../shared/wechat-samples/plain
+exactly as the WeChat server does, in plaintext, compatible and safe mode, against the bot served over
+real HTTP; it verifies each reply's signature and decrypts it. `.ci/run` and `make test` install it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from bot import texts
+from config.settings import PROJECT_ROOT
+from tests.bot_fixtures import *  # noqa: F403
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN
+from tests.conftest import shared_path
+from tests.test_bot_protocol import SAMPLES
+
+CLIENT = PROJECT_ROOT / "tests" / "independent_client"
+
+
+@pytest.fixture
+def served(bot_app):
+    server = make_server("127.0.0.1", 0, bot_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/wechat"
+    server.shutdown()
+    thread.join(5)
+
+
+def run_client(url: str, samples) -> list[dict]:
+    node = shutil.which("node")
+    if not node or not (CLIENT / "node_modules" / "wechat-crypto").is_dir():
+        pytest.skip("node and tests/independent_client/node_modules are needed (make test installs them)")
+    env = {**os.environ, "BOT_URL": url, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "APPID": APPID, "SAMPLES": str(samples)}
+    proc = subprocess.run([node, "client.js"], cwd=CLIENT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_independent_client_gets_correct_replies_in_every_mode(served):
+    samples = shared_path("wechat-samples", "plain")
+    results = run_client(served, samples)
+    assert len(results) == 3 * len(SAMPLES)
+    for r in results:
+        kind, expected = SAMPLES[r["sample"]]
+        where = f"{r['sample']} ({r['mode']})"
+        assert r["status"] == 200, where
+        if kind == "success":
+            assert r["success"], where
+            continue
+        assert not r["success"], where
+        if r["mode"] != "plain":
+            assert r["verified"] and r["appid"] == APPID, where
+        assert r["msgtype"] == "text" and r["to"] == r["user"], where
+        assert r["content"], where
+        if kind == "text" and expected in (texts.VOICE_WITHOUT_TEXT, texts.UNSUPPORTED, texts.WELCOME, texts.HELP):
+            assert r["content"] == expected, where

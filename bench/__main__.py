@@ -47,15 +47,17 @@ def quality(verbose: bool) -> None:
     )
     rebuild(settings)
     searcher = open_searcher(settings.index_dir)
-    judged = load_judgements(EVAL_DIR / "actionthinker.yaml")
-    for scores in (
-        evaluate("baseline", judged, baseline_run(searcher)),
-        evaluate("caselink", judged, caselink_run(searcher)),
-    ):
-        click.echo(scores.line())
-        if verbose:
-            for miss in scores.misses:
-                click.echo(f"    miss: {miss}")
+    for name in ("actionthinker.yaml", "actionthinker_heldout.yaml"):
+        judged = load_judgements(EVAL_DIR / name)
+        click.echo(f"{name}: {len(judged)} queries")
+        for scores in (
+            evaluate("baseline", judged, baseline_run(searcher)),
+            evaluate("caselink", judged, caselink_run(searcher)),
+        ):
+            click.echo("  " + scores.line())
+            if verbose:
+                for miss in scores.misses:
+                    click.echo(f"    miss: {miss}")
 
 
 main()

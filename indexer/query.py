@@ -29,6 +29,7 @@ class TermGroup:
     weight: float = 1.0
     kind_word: bool = False
     df: int = 0  # filled in by the searcher: documents containing the word or a synonym
+    known: bool = True  # jieba's dictionary has the word (False: a word its HMM guessed)
     corrected_from: str | None = None
 
     @property
@@ -68,5 +69,5 @@ def parse_query(raw: str, segmenter: Segmenter, resources: Resources) -> ParsedQ
             continue
         if word in resources.query_stopwords or not any(ch.isalnum() for ch in word):
             continue
-        parsed.groups.append(TermGroup(word, synonyms=resources.synonyms_of(word)))
+        parsed.groups.append(TermGroup(word, synonyms=resources.synonyms_of(word), known=segmenter.has_word(word)))
     return parsed

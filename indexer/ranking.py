@@ -24,12 +24,12 @@ SYNONYM_FACTOR = 0.8
 FIELD_STRENGTH = {"title": 1.0, "tags_text": 1.0, "summary": 0.8, "body": 0.5}
 KIND_BOOST = 1.3
 SCORE_EXP, COV_EXP = 0.5, 1.5  # coverage matters more than raw BM25 among the candidates
-WEAK_BELOW = 0.5  # best strong coverage under this: nothing matched the query directly
+WEAK_BELOW = 0.45  # best strong coverage under this: nothing matched the query directly
 KEEP_RATIO = 0.4  # hits whose coverage falls under this share of the best one are noise
 WEAK_DEPTH = 5  # the hits a user sees first decide whether the answer is weak
 BODY_STRENGTH = (0.0, 0.45, 0.7, 0.85)  # a word said once, twice, three or more times in the body
 LEAD_CHARS, LEAD_STRENGTH = 200, 0.8  # the opening lines say what a post is about
-UNKNOWN_WORD_FACTOR = 0.5
+MISSING_WORD_FACTOR, GUESSED_WORD_FACTOR = 0.8, 0.3
 
 
 @dataclass
@@ -98,9 +98,11 @@ def build_query(parsed: ParsedQuery) -> wq.Query:
 
 def _idf(group: TermGroup, n_docs: int) -> float:
     idf = math.log(1.0 + (n_docs - group.df + 0.5) / (group.df + 0.5))
-    # A word no document contains is often colloquial decoration (趁早, 逆袭); it still counts
-    # against coverage, but not as the rarest word of the query.
-    return idf if group.df else idf * UNKNOWN_WORD_FACTOR
+    if group.df:
+        return idf
+    # A word no document contains: a real word (跨境, 退税) is a topic the corpus lacks and must
+    # count; a string jieba only guessed at (太忙, 人一多, 融不进) is colloquial decoration.
+    return idf * (MISSING_WORD_FACTOR if group.known else GUESSED_WORD_FACTOR)
 
 
 def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: str | None) -> Ranked:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("client", "employee")
 BUILD_HINT = "请先运行 python -m indexer rebuild 建立索引"
+MIN_CORRECTION_DF = 2  # a homophone found in one document only is as likely noise as intent
 
 
 @dataclass
@@ -284,12 +285,16 @@ class Searcher:
             fixed = correct(group.word, gen.pinyin_map)
             # A word jieba knows (量子) may simply be absent from the index: only replace it by a
             # homophone from our own domain vocabulary (按例 → 案例), never by any indexed word.
-            if fixed and (not segmenter.has_word(group.word) or fixed in domain):
+            if fixed and (fixed in domain or (not group.known and self._df(fixed) >= MIN_CORRECTION_DF)):
                 text = text.replace(group.word, fixed)
-                group.corrected_from, group.word = group.word, fixed
+                group.corrected_from, group.word, group.known = group.word, fixed, True
                 group.synonyms = segmenter.resources.synonyms_of(fixed)
                 changed = True
         return text if changed else None
+
+    def _df(self, word: str) -> int:
+        _, searcher = self._whoosh()
+        return max(searcher.doc_frequency(f, word) for f in ("title", "tags_text", "body"))
 
     def _related_tags(self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: _Generation, mask) -> list[str]:
         chars = {ch for g in parsed.content_groups for ch in g.word if "\u3400" <= ch <= "\u9fff"}

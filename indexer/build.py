@@ -258,7 +258,9 @@ def _finish(
 ) -> BuildReport:
     by_kind = Counter(d.kind for d in documents)
     by_visibility = Counter(d.visibility for d in documents)
-    top_tags = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
+    # Suggested when nothing matches; a client must not even see the names of internal tags.
+    top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
+    top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
     generations.write_json(gen / "pinyin.json", build_pinyin_map(_vocabulary(ix), min_df=1))
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
@@ -272,6 +274,7 @@ def _finish(
         "by_kind": dict(by_kind),
         "by_visibility": dict(by_visibility),
         "top_tags": top_tags,
+        "top_tags_all": top_tags_all,
         "problems": len(report.problems),
         "resources_hash": active_resources().digest,
         "schema_version": SCHEMA_VERSION,

@@ -226,7 +226,7 @@ class Searcher:
             hit.snippet, hit.highlights = make_snippet(text, scored.words)
             result.hits.append(hit)
         if not ranked.hits:
-            result.related_tags = self._related_tags(searcher, parsed, gen, mask)
+            result.related_tags = self._related_tags(searcher, parsed, gen, mask, audience)
         return result
 
     def latest(self, *, audience: str = "client", kind: str | None = None, limit: int = 5) -> list[Hit]:
@@ -296,7 +296,9 @@ class Searcher:
         _, searcher = self._whoosh()
         return max(searcher.doc_frequency(f, word) for f in ("title", "tags_text", "body"))
 
-    def _related_tags(self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: _Generation, mask) -> list[str]:
+    def _related_tags(
+        self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: _Generation, mask, audience: str
+    ) -> list[str]:
         chars = {ch for g in parsed.content_groups for ch in g.word if "\u3400" <= ch <= "\u9fff"}
         counts: Counter[str] = Counter()
         if chars:
@@ -304,7 +306,8 @@ class Searcher:
             for hit in searcher.search(loose, mask=mask, limit=20):
                 counts.update(hit.get("tags") or ())
         if not counts:
-            return list(gen.meta.get("top_tags", []))[:5]
+            key = "top_tags" if audience == "client" else "top_tags_all"
+            return list(gen.meta.get(key, []))[:5]
         return [t for t, _ in counts.most_common(5)]
 
 

@@ -1,6 +1,5 @@
-"""Fixtures for the bot tests (to move into conftest.py; see bot/NOTES-FOR-LEAD.md).
+"""Fixtures and constants for the bot tests, registered by conftest.py (``pytest_plugins``).
 
-Test files import them explicitly: ``from tests.bot_fixtures import *  # noqa: F403``.
 Each test talks as fresh openids, so tests share one real Redis without flushing it.
 """
 

@@ -13,6 +13,8 @@ import pytest
 
 from config.settings import PROJECT_ROOT, load_settings
 
+pytest_plugins = ["tests.bot_fixtures"]
+
 SHARED = PROJECT_ROOT.parent / "shared"
 SAMPLE_CONTENT = PROJECT_ROOT / "content"
 BROKEN_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "broken_content"

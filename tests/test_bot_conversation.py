@@ -12,7 +12,6 @@ import redis
 from bot import texts
 from bot.replies import TEXT_LIMIT, fit_list
 from indexer.search import Hit
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import make_bot_settings
 from tests.conftest import shared_path
 from tests.wechat_client import WeChatServer, decrypt, encrypt, signature, xml_fields

@@ -13,7 +13,6 @@ import pytest
 import redis
 
 from bot import texts
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer, message_xml

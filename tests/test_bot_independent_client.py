@@ -18,7 +18,6 @@ from werkzeug.serving import make_server
 
 from bot import texts
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN
 from tests.conftest import shared_path
 from tests.test_bot_protocol import SAMPLES

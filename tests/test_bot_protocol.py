@@ -9,7 +9,6 @@ import time
 import pytest
 
 from bot import texts
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import OLD_AES_KEY, TOKEN, make_bot_settings, new_openid
 from tests.conftest import shared_path
 from tests.wechat_client import WeChatServer, encrypt, message_xml, signature

@@ -18,7 +18,6 @@ from bot import texts
 from bot.cli import cli
 from bot.simulator import Simulator, app_transport, render, repl
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, new_openid
 from tests.conftest import shared_path
 from tests.test_bot_protocol import MODES, SAMPLES, personalise

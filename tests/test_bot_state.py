@@ -12,7 +12,6 @@ import redis
 from bot import texts
 from bot.replies import Card, Text, from_dict, merge, to_dict
 from bot.state import MESSAGE_TTL, SESSION_TTL, State
-from tests.bot_fixtures import *  # noqa: F403
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 

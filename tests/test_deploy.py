@@ -59,8 +59,10 @@ def test_every_variable_compose_or_gunicorn_reads_is_documented():
 def test_dockerfile_is_slim_non_root_cached_and_healthy():
     assert re.search(r"^FROM python:3\.1\d-slim", DOCKERFILE, re.M)
     assert re.search(r"^USER (?!root)\w+", DOCKERFILE, re.M)
-    assert DOCKERFILE.index("COPY requirements.txt") < DOCKERFILE.index("RUN pip install") < DOCKERFILE.index(
-        "COPY indexer"
+    assert (
+        DOCKERFILE.index("COPY requirements.txt")
+        < DOCKERFILE.index("RUN pip install")
+        < DOCKERFILE.index("COPY indexer")
     )
     assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE
     assert "Segmenter" in DOCKERFILE  # jieba's dictionary prepared at build time

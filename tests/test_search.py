@@ -148,3 +148,14 @@ def test_json_shape_follows_the_contract(searcher):
     assert {"query", "total", "weak", "hits"} <= set(data)
     assert {"id", "kind", "title", "url", "tags", "date", "score", "snippet"} <= set(data["hits"][0])
     assert data["hits"][0]["url"].startswith("https://")
+
+
+def test_zero_result_suggestions_never_name_internal_tags(searcher, sample_settings):
+    from indexer.build import collect
+
+    internal_only = {t for d in collect(sample_settings).documents if d.visibility == "internal" for t in d.tags}
+    internal_only -= {t for d in collect(sample_settings).documents if d.visibility == "public" for t in d.tags}
+    assert internal_only, "the sample content should have tags used only by internal cases"
+    for query in ("量子计算机", "zzzz", "🚀"):
+        result = searcher.search(query, audience="client")
+        assert not set(result.related_tags) & internal_only

@@ -289,6 +289,12 @@ def _finish(
     return report
 
 
+def last_report(index_dir: Path) -> dict | None:
+    """The report of the build (or update) that made the live generation, as saved in report.json."""
+    live = generations.current_path(index_dir)
+    return generations.read_json(live / "report.json") if live else None
+
+
 def ensure_index(index_dir: Path) -> None:
     """Raise IndexNotReady when ``index_dir`` has no live generation."""
     if generations.current_path(index_dir) is None:

@@ -322,7 +322,8 @@ def _kind_filter(kind: str | None):
 
 
 def _filter(kind: str | None, tags: list[str]):
-    parts = [wq.Term("tag", ranking.tag_key(t)) for t in tags]
+    # "#私域" also finds 私域流量 and 私域社群: a tag filter matches tags that start with the word
+    parts = [wq.Prefix("tag", ranking.tag_key(t)) for t in tags]
     if kind:
         parts.append(wq.Term("kind", kind))
     if not parts:

@@ -159,3 +159,10 @@ def test_zero_result_suggestions_never_name_internal_tags(searcher, sample_setti
     for query in ("量子计算机", "zzzz", "🚀"):
         result = searcher.search(query, audience="client")
         assert not set(result.related_tags) & internal_only
+
+
+def test_a_tag_filter_also_finds_longer_tags_starting_with_it(searcher):
+    result = searcher.search("#私域", limit=20)
+    tags = {t for h in result.hits for t in h.tags}
+    assert "私域流量" in tags
+    assert all(any(t.startswith("私域") for t in h.tags) for h in result.hits)

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import logging
 
-import requests
-from wechatpy import WeChatClient
-from wechatpy.exceptions import WeChatClientException
+from indexer.sources.wechat import WeChatAPIClient
 
 log = logging.getLogger(__name__)
 
 TOKEN_MARGIN = 300  # seconds before expiry at which the shared token is treated as expired
 
 
-class SharedTokenClient(WeChatClient):
+class SharedTokenClient(WeChatAPIClient):
     """WeChatClient with ``API_BASE_URL`` from settings and a lock-guarded, shared token refresh."""
 
     def __init__(self, appid: str, secret: str, *, api_base: str, session, lock, timeout: float = 5.0):
-        super().__init__(appid, secret, session=session, timeout=timeout)
-        self.API_BASE_URL = api_base
+        super().__init__(appid, secret, api_base=api_base, session=session, timeout=timeout)
         self._lock = lock  # State.lock: (name, timeout, wait) -> context manager yielding bool
 
     def close(self) -> None:
@@ -39,18 +36,7 @@ class SharedTokenClient(WeChatClient):
             current = self.session.get(self.access_token_key)
             if current and current != before:
                 return {"access_token": current}
-            try:
-                res = self._http.post(
-                    self.API_BASE_URL + "stable_token",
-                    json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-                    timeout=self.timeout,
-                )
-                res.raise_for_status()
-                result = res.json()
-            except (requests.RequestException, ValueError) as exc:
-                raise WeChatClientException(None, f"stable_token failed: {exc}", client=self) from exc
-            if result.get("errcode"):
-                raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self)
+            result = self.request_stable_token()
             ttl = max(60, int(result.get("expires_in", 7200)) - TOKEN_MARGIN)
             self.session.set(self.access_token_key, result["access_token"], ttl)
             log.info("已获取新的 access_token（%d 秒有效）", ttl)

@@ -44,6 +44,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
         "更换 EncodingAESKey 期间的旧密钥，解密失败时回退使用",
     ),
     "WECHAT_API_BASE": ("wechat_api_base", "https://api.weixin.qq.com/cgi-bin/", "微信 API 地址（测试时指向本地替身）"),
+    "WECHAT_IMPORT_PUBLISHED": (
+        "import_published",
+        "0",
+        "1 = 建索引时也读取公众号「已发布」的文章（freepublish/batchget，需要 AppID/AppSecret）",
+    ),
     "REDIS_URL": ("redis_url", "", "Redis 地址；留空则使用进程内替身（仅单进程）"),
     "INDEX_DIR": ("index_dir", "var/index", "索引目录（保存各代索引与 CURRENT）"),
     "CONTENT_DIR": ("content_dir", "content", "内容目录（Markdown、HTML、案例库）"),
@@ -81,6 +86,7 @@ class Settings:
     wechat_aes_key: str = field(default="", repr=False)
     wechat_aes_key_previous: str = field(default="", repr=False)
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    import_published: bool = False
     redis_url: str = ""
     index_dir: Path = PROJECT_ROOT / "var/index"
     content_dir: Path = PROJECT_ROOT / "content"
@@ -145,6 +151,14 @@ def _number(name: str, raw: str, cast, low, high):
     return value
 
 
+def _flag(name: str, raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} 只能是 1 或 0")
+
+
 def _url(name: str, raw: str) -> str:
     if not raw:
         return raw
@@ -161,9 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: ``os.environ``) and validate them; raise ConfigError."""
     env = os.environ if env is None else env
     raw = {name: env.get(name, default).strip() for name, (_, default, _) in SETTINGS_DOC.items()}
-    dev = raw["CASELINK_DEV"].lower() in ("1", "true", "yes", "on")
-    if raw["CASELINK_DEV"].lower() not in ("", "0", "false", "no", "off") and not dev:
-        raise ConfigError(f"CASELINK_DEV={raw['CASELINK_DEV']!r} 只能是 1 或 0")
+    dev = _flag("CASELINK_DEV", raw["CASELINK_DEV"])
 
     secrets = {attr: raw[name] for name, (attr, _, _) in SETTINGS_DOC.items() if attr in SECRET_FIELDS}
     secrets["wechat_appid"] = raw["WECHAT_APPID"]
@@ -194,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         wechat_aes_key=secrets["wechat_aes_key"],
         wechat_aes_key_previous=secrets["wechat_aes_key_previous"],
         wechat_api_base=_url("WECHAT_API_BASE", raw["WECHAT_API_BASE"]).rstrip("/") + "/",
+        import_published=_flag("WECHAT_IMPORT_PUBLISHED", raw["WECHAT_IMPORT_PUBLISHED"]),
         redis_url=redis_url,
         index_dir=_path(raw["INDEX_DIR"]),
         content_dir=_path(raw["CONTENT_DIR"]),

@@ -21,7 +21,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import MERGE_SMALL
 
-from config.errors import IndexNotReady
+from config.errors import ConfigError, IndexNotReady
 from config.settings import Settings
 from indexer import generations
 from indexer.document import Document, Problem, SourceResult
@@ -80,6 +80,8 @@ def collect(settings: Settings, wechat=None) -> SourceResult:
     from indexer.sources import SiteInfo
     from indexer.sources import collect as collect_sources
 
+    if wechat is None and settings.import_published:
+        wechat = published_source(settings)
     site = SiteInfo(settings.site_url, settings.permalink) if settings.site_url else None
     result = collect_sources(settings.content_dir, site=site, urls_file=settings.urls_file, wechat=wechat)
     seen = {d.id for d in result.documents}
@@ -88,6 +90,19 @@ def collect(settings: Settings, wechat=None) -> SourceResult:
             result.documents.append(doc)
             seen.add(doc.id)
     return result
+
+
+def published_source(settings: Settings):
+    """The account's published articles as a source (needs WECHAT_APPID and WECHAT_SECRET)."""
+    from indexer.sources import WeChatAPIClient, WeChatPublished
+
+    if not (settings.wechat_appid and settings.wechat_secret):
+        raise ConfigError("WECHAT_IMPORT_PUBLISHED=1 需要同时设置 WECHAT_APPID 和 WECHAT_SECRET")
+    # auto_retry off: wechatpy would retry a rejected token without end; the source retries once itself
+    client = WeChatAPIClient(
+        settings.wechat_appid, settings.wechat_secret, api_base=settings.wechat_api_base, auto_retry=False
+    )
+    return WeChatPublished(client)
 
 
 def rebuild(

@@ -61,6 +61,15 @@ def _apply(ctx: click.Context, index_dir: Path | None, content_dir: Path | None)
     return settings.with_overrides(**overrides)
 
 
+def _wechat_option(func):
+    return click.option(
+        "--wechat/--no-wechat",
+        "wechat",
+        default=None,
+        help="是否读取公众号已发布的文章（默认看 WECHAT_IMPORT_PUBLISHED）",
+    )(func)
+
+
 def _run_build(settings: Settings, mode: str, wait: float) -> None:
     from tqdm import tqdm
 
@@ -113,17 +122,25 @@ def _print_report(report) -> None:
 @main.command(help="全量重建索引，完成后原子切换。")
 @_index_options
 @click.option("--wait", default=600.0, show_default=True, help="另一个构建正在进行时最多等待的秒数")
+@_wechat_option
 @click.pass_context
-def rebuild(ctx, index_dir, content_dir, wait):
-    _run_build(_apply(ctx, index_dir, content_dir), "rebuild", wait)
+def rebuild(ctx, index_dir, content_dir, wait, wechat):
+    settings = _apply(ctx, index_dir, content_dir)
+    if wechat is not None:
+        settings = settings.with_overrides(import_published=wechat)
+    _run_build(settings, "rebuild", wait)
 
 
 @main.command(help="增量更新：只处理新增、修改和删除的内容。")
 @_index_options
 @click.option("--wait", default=600.0, show_default=True, help="另一个构建正在进行时最多等待的秒数")
+@_wechat_option
 @click.pass_context
-def update(ctx, index_dir, content_dir, wait):
-    _run_build(_apply(ctx, index_dir, content_dir), "update", wait)
+def update(ctx, index_dir, content_dir, wait, wechat):
+    settings = _apply(ctx, index_dir, content_dir)
+    if wechat is not None:
+        settings = settings.with_overrides(import_published=wechat)
+    _run_build(settings, "update", wait)
 
 
 @main.command(help="搜索索引。例：python -m indexer search 小程序 案例")

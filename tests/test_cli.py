@@ -95,3 +95,36 @@ def test_usage_and_settings_errors_exit_2_with_one_clear_line(args, env):
     proc = run(*args, env_extra=env)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_rebuild_can_import_the_accounts_published_articles(tmp_path):
+    from tests.stubs import StubServer
+
+    item = {
+        "article_id": "A1",
+        "update_time": 1700000000,
+        "content": {
+            "news_item": [
+                {
+                    "title": "公众号已发布：双十一复盘",
+                    "digest": "一次大促的复盘",
+                    "content": "<p>双十一的复盘正文</p>",
+                    "url": "https://mp.weixin.qq.com/s/a1",
+                    "thumb_url": "",
+                    "is_deleted": False,
+                }
+            ]
+        },
+    }
+    routes = {
+        ("POST", "/cgi-bin/stable_token"): {"access_token": "T", "expires_in": 7200},
+        ("POST", "/cgi-bin/freepublish/batchget"): {"total_count": 1, "item_count": 1, "item": [item]},
+    }
+    with StubServer(routes) as stub:
+        env = {"WECHAT_APPID": "wxappid", "WECHAT_SECRET": "s3cret", "WECHAT_API_BASE": stub.url + "/cgi-bin/"}
+        index = str(tmp_path / "i")
+        proc = run("rebuild", "--wechat", "--content", str(SAMPLE_CONTENT), "--index", index, env_extra=env)
+        assert proc.returncode == 0, proc.stderr
+        assert [c.path for c in stub.calls] == ["/cgi-bin/stable_token", "/cgi-bin/freepublish/batchget"]
+    found = json.loads(run("search", "双十一复盘", "--index", index, "--json").stdout)
+    assert found["hits"][0]["id"] == "wx:A1:1"

@@ -42,12 +42,12 @@ def batchget(call: Call) -> dict:
 
 
 def token(call: Call) -> dict:
-    return {"access_token": f"TOKEN{len(call.query)}", "expires_in": 7200}
+    return {"access_token": f"TOKEN{len(call.json)}", "expires_in": 7200}
 
 
 @pytest.fixture
 def stub():
-    routes = {("GET", "/cgi-bin/token"): token, ("POST", "/cgi-bin/freepublish/batchget"): batchget}
+    routes = {("POST", "/cgi-bin/stable_token"): token, ("POST", "/cgi-bin/freepublish/batchget"): batchget}
     with StubServer(routes) as server:
         yield server
 
@@ -70,12 +70,13 @@ def test_reads_every_page_and_skips_deleted_articles(stub):
     assert second.summary == "第2篇的正文 第二段"  # no digest: the start of the text
 
     assert [c.path for c in stub.calls] == [
-        "/cgi-bin/token",
+        "/cgi-bin/stable_token",
         "/cgi-bin/freepublish/batchget",
         "/cgi-bin/freepublish/batchget",
     ]
     token_call, page1, page2 = stub.calls
-    assert token_call.query == {"grant_type": "client_credential", "appid": "wxappid", "secret": "secret"}
+    # stable_token, not token: a plain token call would invalidate the running bot's token
+    assert token_call.json == {"grant_type": "client_credential", "appid": "wxappid", "secret": "secret"}
     assert [page1.json, page2.json] == [
         {"offset": 0, "count": 20, "no_content": 0},
         {"offset": 20, "count": 20, "no_content": 0},
@@ -120,11 +121,11 @@ def test_rejected_token_is_refreshed_once_then_reported(stub):
     result = WeChatPublished(client_for(stub, auto_retry=False)).read(timeout=5)
     (problem,) = result.problems
     assert problem.category == "api" and "40001" in problem.reason
-    assert [c.path.rsplit("/", 1)[1] for c in stub.calls] == ["token", "batchget", "token", "batchget"]
+    assert [c.path.rsplit("/", 1)[1] for c in stub.calls] == ["stable_token", "batchget", "stable_token", "batchget"]
 
 
 def test_token_error_is_one_problem(stub):
-    stub.route("GET", "/cgi-bin/token", {"errcode": 40013, "errmsg": "invalid appid"})
+    stub.route("POST", "/cgi-bin/stable_token", {"errcode": 40013, "errmsg": "invalid appid"})
     result = WeChatPublished(client_for(stub)).read(timeout=5)
     (problem,) = result.problems
     assert problem.category == "api" and "40013" in problem.reason

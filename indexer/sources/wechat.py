@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import requests
 from wechatpy import WeChatClient
@@ -39,16 +40,39 @@ ERROR_HINTS = {
 
 
 class WeChatAPIClient(WeChatClient):
-    """A WeChatClient whose token requests also go to ``API_BASE_URL`` (wechatpy hard-codes them)."""
+    """A WeChatClient whose token requests also go to ``API_BASE_URL`` (wechatpy hard-codes them).
+
+    Tokens come from ``stable_token`` (官方文档「获取稳定版接口调用凭据」): a plain ``token`` call
+    would invalidate the token the running bot holds, so an indexer run could break its replies.
+    """
 
     def __init__(self, appid: str, secret: str, *, api_base: str = WeChatClient.API_BASE_URL, **kwargs):
         super().__init__(appid, secret, **kwargs)
         self.API_BASE_URL = api_base.rstrip("/") + "/"
 
+    def request_stable_token(self) -> dict:
+        """POST stable_token: the token other holders have while it is valid; raise on errors."""
+        try:
+            res = self._http.post(
+                self.API_BASE_URL + "stable_token",
+                json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                timeout=self.timeout,
+            )
+            res.raise_for_status()
+            result = res.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatClientException(None, f"stable_token failed: {exc}", client=self) from exc
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self)
+        return result
+
     def fetch_access_token(self) -> dict:
-        """Get a new access token from ``API_BASE_URL + "token"``."""
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-        return self._fetch_access_token(url=self.API_BASE_URL + "token", params=params)
+        """Get the access token into this client's session."""
+        result = self.request_stable_token()
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
 
 
 class WeChatPublished:

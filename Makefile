@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run chat test lint bench quality index clean
+.PHONY: run chat test lint bench quality index screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ $(CLIENT)/node_modules: $(CLIENT)/package-lock.json
 # The whole suite: lint, then pytest (which starts its own redis-server when REDIS_URL is unset).
 test: lint $(CLIENT)/node_modules
 	$(VENV)/bin/pytest -q
+
+# Refresh the README's screenshots (browser tests write them to docs/screenshots).
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser_admin.py tests/test_browser_pages.py
 
 bench: $(STAMP)
 	$(PY) -m bench search

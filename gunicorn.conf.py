@@ -21,3 +21,39 @@ accesslog = None  # the bot logs one line per message itself, without bodies or 
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 limit_request_line = 8190
+
+# --- Prometheus multiprocess mode (bot/metrics.py) -------------------------------------------------
+# Every worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR and /metrics sums them. The
+# variable must be set before prometheus_client is first imported (it picks its mode then), so it
+# is set here, in the master, before the app is loaded; forked workers inherit it. Without it a
+# scrape would see only the share of the worker that happens to answer.
+_metrics_dir_created = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_dir_created:
+    import tempfile as _tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _tempfile.mkdtemp(prefix="caselink-metrics-")
+else:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def on_starting(server):
+    """Empty the metrics directory: figures of a previous run must not be added to this one's."""
+    import glob
+
+    for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges (its counters stay: they are part of the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory if this file created it."""
+    if _metrics_dir_created:
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -7,10 +7,10 @@ import logging
 from dataclasses import replace
 from urllib.parse import urlparse
 
-from bot import texts
+from bot import buildjob, texts
 from bot.replies import Reply, Text, shorten
 from bot.services import Context
-from config.errors import CaseLinkError, IndexLocked
+from config.errors import CaseLinkError
 
 log = logging.getLogger(__name__)
 
@@ -20,26 +20,21 @@ FETCH_TIMEOUT = 8.0  # past the reply deadline the answer is pushed; the fetch m
 
 
 def reindex(ctx: Context, _arg: str = "") -> Reply:
-    """Rebuild the index in the background; the result is pushed to the admin when it is done."""
+    """Rebuild the index in the background (one build at a time, see bot.buildjob); push the result."""
     services, openid = ctx.services, ctx.openid
 
-    def run() -> None:
-        from indexer.build import rebuild
-
-        try:
-            report = rebuild(services.settings)
-        except IndexLocked:
-            message = texts.REINDEX_RUNNING
-        except (CaseLinkError, OSError) as exc:
-            log.exception("重建索引失败")
-            message = texts.REINDEX_FAILED.format(error=exc)
-        else:
+    def notify(record: buildjob.Record) -> None:
+        if record["state"] == buildjob.DONE:
             message = texts.REINDEX_DONE.format(
-                documents=_count(report.documents), problems=_count(report.problems), generation=report.generation
+                documents=record["documents"], problems=record["problems"], generation=record["generation"]
             )
+        elif record["state"] == buildjob.BUSY:
+            message = texts.REINDEX_RUNNING
+        else:
+            message = texts.REINDEX_FAILED.format(error=record.get("error", ""))
         services.delivery.push(openid, Text(message))
 
-    if not services.jobs.start_once("reindex", run):
+    if not buildjob.start(services, by=openid, notify=notify):
         return Text(texts.REINDEX_RUNNING)
     return Text(texts.REINDEX_STARTED)
 
@@ -59,7 +54,8 @@ def status(ctx: Context, _arg: str = "") -> Reply:
         if stats.get("rebuild_needed"):
             lines.append("词典已更改，需要发送「重建索引」")
     lines.append("Redis：" + ("正常" if ctx.state.ping() else "不可用（翻页、去重、角色暂停）"))
-    if ctx.services.jobs.running("reindex"):
+    build = buildjob.status(ctx.services)
+    if build and build["state"] == buildjob.RUNNING:
         lines.append("重建索引：进行中")
     return Text("\n".join(lines))
 
@@ -106,7 +102,3 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
 
 def _ranked(rows: list[tuple[str, int]]) -> list[str]:
     return [f"{i}. {query}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]
-
-
-def _count(value) -> int:
-    return value if isinstance(value, int) else len(value)

@@ -6,11 +6,13 @@ import logging
 
 import redis
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from bot import errors, health, wechat
+from bot import admin, errors, health, pages, wechat
 from bot.delivery import Delivery
 from bot.jobs import Jobs
 from bot.menu import load_menu
+from bot.metrics import Metrics
 from bot.normalize import normalize
 from bot.protocol import MAX_BODY, Codec
 from bot.services import EXTENSION, IndexHandle, Services
@@ -34,33 +36,46 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, SECRET_KEY=settings.secret_key)
+    app.config.update(admin.session_config(settings))
+    # CSRF tokens are checked by the admin blueprint only: WeChat cannot send them to /wechat.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    CSRFProtect(app)
 
     state = State(connect_redis(settings))
     jobs = Jobs()
-    client = SharedTokenClient(
-        settings.wechat_appid,
-        settings.wechat_secret,
-        api_base=settings.wechat_api_base,
-        session=state.token_storage(),
-        lock=state.lock,
-    )
+    metrics = Metrics()
+    client = make_wechat_client(settings, state)
     svc = Services(
         settings=settings,
         state=state,
         index=IndexHandle(settings),
         codec=Codec(settings),
         wechat=client,
-        delivery=Delivery(state, jobs, client, settings.reply_deadline),
+        delivery=Delivery(state, jobs, client, settings.reply_deadline, metrics),
         jobs=jobs,
         menu=load_menu(settings.config_dir / "menu.yaml"),
+        metrics=metrics,
     )
     app.extensions[EXTENSION] = svc
     _warm_up(svc)
 
     app.register_blueprint(wechat.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
     errors.register_error_handlers(app)
     return app
+
+
+def make_wechat_client(settings: Settings, state: State) -> SharedTokenClient:
+    """The WeChat API client whose access token lives in ``state`` (shared by every worker)."""
+    return SharedTokenClient(
+        settings.wechat_appid,
+        settings.wechat_secret,
+        api_base=settings.wechat_api_base,
+        session=state.token_storage(),
+        lock=state.lock,
+    )
 
 
 def connect_redis(settings: Settings) -> redis.Redis:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from config.errors import ConfigError
@@ -75,3 +77,89 @@ def bench(url: str, concurrency: int, total: int, plain: bool) -> None:
 
     result = run(url, _settings(), concurrency=concurrency, total=total, encrypt=not plain)
     click.echo(result.summary())
+
+
+@cli.group()
+def menu() -> None:
+    """公众号自定义菜单：检查、发布 config/menu.yaml，查看线上菜单。"""
+
+
+def _menu_file(path: str | None, settings) -> Path:
+    return Path(path) if path else settings.config_dir / "menu.yaml"
+
+
+def _checked_layout(path: Path) -> tuple[dict, dict]:
+    from bot.menu import load_layout, load_menu, validate_layout
+    from config.settings import PROJECT_ROOT
+
+    try:
+        commands, layout = load_menu(path), load_layout(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    errors = validate_layout(layout, commands)
+    if errors:
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        click.echo(f"{shown} 有 {len(errors)} 个问题，什么都没有发布（序号从 0 开始）：", err=True)
+        for line in errors:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(2)
+    return layout, commands
+
+
+def _wechat_client(settings):
+    from bot.app import connect_redis, make_wechat_client
+    from bot.state import State
+
+    if not (settings.wechat_appid and settings.wechat_secret):
+        click.echo("需要 WECHAT_APPID 和 WECHAT_SECRET 才能调用菜单接口", err=True)
+        raise SystemExit(2)
+    return make_wechat_client(settings, State(connect_redis(settings)))
+
+
+@menu.command("check")
+@click.option("--file", "path", default=None, help="菜单文件（默认 config/menu.yaml）")
+def menu_check(path: str | None) -> None:
+    """只检查菜单文件，不发布。"""
+    file = _menu_file(path, _settings())
+    layout, _ = _checked_layout(file)
+    click.echo(f"{file.name} 没有问题：{len(layout['button'])} 个一级菜单")
+
+
+@menu.command("push")
+@click.option("--file", "path", default=None, help="菜单文件（默认 config/menu.yaml）")
+def menu_push(path: str | None) -> None:
+    """检查后通过 menu/create 发布菜单；有问题时列出位置并退出（退出码 2），不发布。"""
+    from wechatpy.exceptions import WeChatClientException
+
+    settings = _settings()
+    layout, _ = _checked_layout(_menu_file(path, settings))
+    client = _wechat_client(settings)
+    try:
+        client.menu.create(layout)
+    except WeChatClientException as exc:
+        raise click.ClickException(f"微信拒绝了菜单（errcode={exc.errcode}）：{exc.errmsg}") from None
+    finally:
+        client.close()
+    click.echo("菜单已发布。微信客户端在用户下次进入公众号时（最多约 5 分钟）刷新。")
+
+
+@menu.command("show")
+def menu_show() -> None:
+    """通过 menu/get 显示公众号当前的菜单。"""
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot.menu import describe, load_menu
+
+    settings = _settings()
+    try:
+        commands = load_menu(settings.config_dir / "menu.yaml")
+    except ConfigError:
+        commands = {}
+    client = _wechat_client(settings)
+    try:
+        live = client.menu.get()
+    except WeChatClientException as exc:
+        raise click.ClickException(f"读取菜单失败（errcode={exc.errcode}）：{exc.errmsg}") from None
+    finally:
+        client.close()
+    click.echo(describe(live, commands))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import admin_commands, roles, texts
+from bot.links import results_url
 from bot.normalize import normalize, strip_trailing
 from bot.replies import Reply, Text, card, fit_list, shorten
 from bot.services import Context
@@ -97,14 +98,15 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     try:
         searcher = ctx.services.index.searcher()
         offset = session["next"]
-        result = searcher.search(
-            session["q"],
-            audience=ctx.audience,
-            kind=session["kind"],
-            tag=session["tag"],
-            limit=PAGE_SIZE,
-            offset=offset,
-        )
+        with ctx.services.metrics.time_search("wechat"):
+            result = searcher.search(
+                session["q"],
+                audience=ctx.audience,
+                kind=session["kind"],
+                tag=session["tag"],
+                limit=PAGE_SIZE,
+                offset=offset,
+            )
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
     label = shorten(session["q"], 20)
@@ -112,6 +114,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         tag, query = session["tag"], session["q"]
         logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
         ctx.state.log_query(logged, result.total, result.weak)
+        ctx.services.metrics.count_search(result.total, result.weak)
     if not result.hits:
         if offset:
             return Text(texts.NO_MORE.format(query=label))
@@ -122,8 +125,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         head = texts.FOUND.format(total=result.total, query=label)
         if result.corrected:
             head += texts.CORRECTED.format(corrected=shorten(result.corrected, 20))
-    has_more = offset + len(result.hits) < result.total
-    text, shown = fit_list(head, result.hits, len(session["ids"]) + 1, _hint(ctx, has_more))
+    text, shown = _fit_search_page(ctx, session, head, result)
     session.update(
         next=offset + shown,
         total=result.total,
@@ -132,6 +134,22 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     ctx.state.save_session(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
+
+
+def _fit_search_page(ctx: Context, session: dict, head: str, result) -> tuple[str, int]:
+    """The page's text within 2048 bytes; when hits remain unseen, end with a link to all of them.
+
+    The link line is part of the tail that ``fit_list`` keeps room for, so results are trimmed
+    to make space for it, never the link cut.
+    """
+    offset, first = session["next"], len(session["ids"]) + 1
+    text, shown = fit_list(head, result.hits, first, _hint(ctx, offset + len(result.hits) < result.total))
+    if offset + shown < result.total:
+        url = results_url(ctx.services, ctx.openid, ctx.audience, session["q"], session["kind"], session["tag"])
+        link = texts.RESULTS_LINK.format(url=url, total=result.total) if url else ""
+        tail = "\n".join(part for part in (_hint(ctx, True), link) if part)
+        text, shown = fit_list(head, result.hits, first, tail)
+    return text, shown
 
 
 def _latest_page(ctx: Context, session: dict) -> Reply:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING
 
 import requests
 from wechatpy.exceptions import WeChatClientException
@@ -20,6 +21,9 @@ from bot import texts
 from bot.jobs import Jobs
 from bot.replies import Card, Reply, Silent, Text, to_dict
 from bot.state import State
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +34,12 @@ WAIT_STEP = 0.05
 class Delivery:
     """Runs message work under a deadline, de-duplicates retries, pushes late answers."""
 
-    def __init__(self, state: State, jobs: Jobs, client, deadline: float):
+    def __init__(self, state: State, jobs: Jobs, client, deadline: float, metrics: Metrics | None = None):
         self._state = state
         self._jobs = jobs
         self._client = client
         self.deadline = deadline
+        self._metrics = metrics
 
     def respond(
         self, key: str, openid: str, work: Callable[[], Reply], render: Callable[[Reply], str]
@@ -70,16 +75,23 @@ class Delivery:
                 self._client.message.send_articles(openid, [{**article, "image": reply.image}])
             else:
                 self._client.message.send_text(openid, reply.content)
+            self._count(None)
             return True
         except WeChatClientException as exc:
             level = logging.INFO if exc.errcode in HOLD_ERRCODES else logging.WARNING
             log.log(level, "客服消息发送失败（errcode=%s），留待用户下一条消息时回复", exc.errcode)
+            self._count("network" if exc.errcode is None else str(exc.errcode))  # None: no answer from WeChat
         except requests.RequestException as exc:
             log.warning("客服消息接口不可达（%s），留待用户下一条消息时回复", type(exc).__name__)
+            self._count("network")
         held = Text(texts.PENDING_PREFIX + "\n" + reply.content) if isinstance(reply, Text) else reply
         if not self._state.push_pending(openid, to_dict(held)):
             log.error("答案无法推送也无法暂存（Redis 不可用），已丢弃")
         return False
+
+    def _count(self, failure: str | None) -> None:
+        if self._metrics is not None:
+            self._metrics.count_push(failure)
 
     def _push_late(self, openid: str, future: Future) -> None:
         if future.exception() is not None:  # process() never raises; this is a last guard

@@ -2,7 +2,8 @@
 
 WeChat never gets a 500: a forged or replayed request gets 403, a malformed one 400, an oversized
 one 413, and anything unexpected on ``/wechat`` is logged with its traceback and answered
-``success`` (WeChat then shows nothing and does not retry).
+``success`` (WeChat then shows nothing and does not retry). The dashboard (``/admin``) gets a
+friendly Chinese page for every error instead, never a stack trace.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import Flask, Response, request
 from wechatpy.exceptions import InvalidSignatureException
 from werkzeug.exceptions import HTTPException
 
+from bot import admin
 from bot.protocol import BadRequest
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if _is_admin():
+            return admin.error_page(exc.code or 500)
         return Response(exc.name.lower(), status=exc.code or 500, mimetype="text/plain")
 
     @app.errorhandler(Exception)
@@ -40,4 +44,11 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("未预期的错误 %s %s", request.method, request.path)
         if request.path.startswith("/wechat"):
             return Response("success", status=200, mimetype="text/plain")
+        if _is_admin():
+            return admin.error_page(500)
         return Response("internal error", status=500, mimetype="text/plain")
+
+
+def _is_admin() -> bool:
+    # The dashboard gets friendly Chinese pages (a 404 has no blueprint: look at the path).
+    return request.path == "/admin" or request.path.startswith("/admin/")

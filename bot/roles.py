@@ -15,6 +15,11 @@ MAX_BIND_FAILURES = 5  # per hour and user; 31^6 codes make guessing hopeless at
 _CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
 
 
+def is_invite_code(code: str) -> bool:
+    """Whether ``code`` has the shape of an invite code (6 letters/digits of the invite alphabet)."""
+    return bool(_CODE.match(code))
+
+
 def role_of(settings: Settings, state: State, openid: str) -> str:
     """The user's role: admin (setting or granted), employee (granted), else client."""
     if any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids):
@@ -35,7 +40,7 @@ def bind(ctx: Context, code: str) -> Reply:
         return Text(texts.BIND_UNAVAILABLE)
     if state.bind_failures(ctx.openid) >= MAX_BIND_FAILURES:
         return Text(texts.BIND_TOO_MANY)
-    role = state.redeem_invite(code) if _CODE.match(code) else None
+    role = state.redeem_invite(code) if is_invite_code(code) else None
     if role is None:
         state.add_bind_failure(ctx.openid)
         return Text(texts.BIND_BAD)

@@ -18,6 +18,7 @@ from config.settings import Settings
 if TYPE_CHECKING:
     from bot.delivery import Delivery
     from bot.jobs import Jobs
+    from bot.metrics import Metrics
     from bot.protocol import Codec
     from bot.state import State
 
@@ -72,6 +73,7 @@ class Services:
     delivery: Delivery
     jobs: Jobs
     menu: dict[str, str] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=lambda: _new_metrics())
 
     def close(self) -> None:
         """Finish background work and close connections (tests, worker exit)."""
@@ -81,6 +83,12 @@ class Services:
     def user_hash(self, openid: str) -> str:
         """A short, stable, non-reversible tag for an openid, for logs."""
         return hashlib.sha256((self.settings.secret_key + openid).encode("utf-8")).hexdigest()[:10]
+
+
+def _new_metrics() -> Metrics:
+    from bot.metrics import Metrics
+
+    return Metrics()
 
 
 def services() -> Services:

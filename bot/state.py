@@ -31,6 +31,10 @@ INVITE_TTL = 7 * 86400
 PENDING_TTL = 48 * 3600  # answers waiting for the user's next message (the 48 h service window)
 ANALYTICS_TTL = 35 * 86400
 BIND_FAILURE_TTL = 3600
+LOGIN_FAILURE_TTL = 10 * 60  # failed dashboard logins are counted per client for 10 minutes
+BUILD_FLAG_TTL = 10 * 60  # a running background build refreshes its flag; a dead worker's flag expires
+BUILD_RECORD_TTL = 30 * 86400
+MAX_LISTED = 200  # invite codes / role holders shown on the dashboard
 MAX_PENDING = 5
 PENDING_MARK = "\x00pending"  # value of a message key while the first delivery is still running
 
@@ -40,7 +44,7 @@ CHINA = dt.timezone(dt.timedelta(hours=8))  # analytics days are the users' days
 
 
 class State:
-    """Conversation sessions, retry de-duplication, roles, invites, pending answers and analytics."""
+    """Sessions, retry de-duplication, roles, invites, pending answers, analytics, logins and builds."""
 
     def __init__(self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0):
         self._redis = client
@@ -140,7 +144,14 @@ class State:
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
         keys = [self._key(kind, openid) for kind in ("session", "role", "pending", "bindfail")]
-        self._call(lambda r: r.delete(*keys), None)
+
+        def delete(r: redis.Redis) -> None:
+            pipe = r.pipeline()
+            pipe.delete(*keys)
+            pipe.hdel(self._key("roles"), openid)
+            pipe.execute()
+
+        self._call(delete, None)
 
     # --- roles and invites ------------------------------------------------------------------------
 
@@ -150,15 +161,61 @@ class State:
         return raw.decode("utf-8") if raw else None
 
     def set_role(self, openid: str, role: str) -> bool:
-        """Grant a role; False when Redis is unavailable."""
-        return bool(self._call(lambda r: r.set(self._key("role", openid), role), False))
+        """Grant a role (and list the user among the role holders); False when Redis is unavailable."""
+        entry = json.dumps({"role": role, "at": int(time.time())})
+
+        def grant(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.set(self._key("role", openid), role)
+            pipe.hset(self._key("roles"), openid, entry)
+            pipe.execute()
+            return True
+
+        return bool(self._call(grant, False))
+
+    def revoke_role(self, openid: str) -> bool:
+        """Make a user a client again; the bot checks roles on every message, so at once."""
+
+        def revoke(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.delete(self._key("role", openid))
+            pipe.hdel(self._key("roles"), openid)
+            return any(pipe.execute())
+
+        return bool(self._call(revoke, False))
+
+    def role_holders(self) -> list[dict[str, Any]]:
+        """Users holding a granted role, newest first: ``{"openid", "role", "at"}``."""
+
+        def read(r: redis.Redis) -> list[dict[str, Any]]:
+            entries = {k.decode("utf-8"): json.loads(v) for k, v in r.hgetall(self._key("roles")).items()}
+            openids = sorted(entries, key=lambda o: -entries[o].get("at", 0))[:MAX_LISTED]
+            roles = r.mget([self._key("role", o) for o in openids]) if openids else []
+            gone = [o for o, role in zip(openids, roles, strict=True) if role is None]
+            if gone:  # the role key is the truth; the list is only an index of it
+                r.hdel(self._key("roles"), *gone)
+            return [
+                {"openid": o, "role": role.decode("utf-8"), "at": entries[o].get("at", 0)}
+                for o, role in zip(openids, roles, strict=True)
+                if role is not None
+            ]
+
+        return self._call(read, [])
 
     def create_invite(self, role: str, created_by: str) -> str | None:
         """Make a one-time invite code valid for 7 days; None when Redis is unavailable."""
-        blob = json.dumps({"role": role, "by": created_by, "at": int(time.time())})
+        now = int(time.time())
+        blob = json.dumps({"role": role, "by": created_by, "at": now})
+
+        def create(r: redis.Redis, code: str) -> bool:
+            if not r.set(self._key("invite", code), blob, nx=True, ex=INVITE_TTL):
+                return False
+            r.zadd(self._key("invites"), {code: now + INVITE_TTL})  # listed for the dashboard
+            return True
+
         for _ in range(5):
             code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
-            created = self._call(lambda r, c=code: r.set(self._key("invite", c), blob, nx=True, ex=INVITE_TTL), None)
+            created = self._call(lambda r, c=code: create(r, c), None)
             if created is None:
                 return None
             if created:
@@ -167,9 +224,46 @@ class State:
 
     def redeem_invite(self, code: str) -> str | None:
         """Use up an invite code and return the role it grants; None if unknown, used or expired."""
+
         # GETDEL reads and deletes in one step, so two people cannot both redeem one code.
-        raw = self._call(lambda r: r.getdel(self._key("invite", code)), None)
+        def redeem(r: redis.Redis) -> bytes | None:
+            pipe = r.pipeline()
+            pipe.getdel(self._key("invite", code))
+            pipe.zrem(self._key("invites"), code)
+            return pipe.execute()[0]
+
+        raw = self._call(redeem, None)
         return json.loads(raw)["role"] if raw else None
+
+    def revoke_invite(self, code: str) -> bool:
+        """Delete an unused invite code; False when it was already used, expired or unknown."""
+
+        def revoke(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.delete(self._key("invite", code))
+            pipe.zrem(self._key("invites"), code)
+            return bool(pipe.execute()[0])
+
+        return bool(self._call(revoke, False))
+
+    def invites(self) -> list[dict[str, Any]]:
+        """Unused, unexpired invite codes, newest first: ``{"code", "role", "by", "at", "expires"}``."""
+
+        def read(r: redis.Redis) -> list[dict[str, Any]]:
+            index = self._key("invites")
+            r.zremrangebyscore(index, "-inf", time.time())
+            rows = [(c.decode("utf-8"), int(t)) for c, t in r.zrevrange(index, 0, MAX_LISTED - 1, withscores=True)]
+            blobs = r.mget([self._key("invite", c) for c, _ in rows]) if rows else []
+            gone = [c for (c, _), blob in zip(rows, blobs, strict=True) if blob is None]
+            if gone:  # redeemed or revoked meanwhile
+                r.zrem(index, *gone)
+            return [
+                {**json.loads(blob), "code": code, "expires": expires}
+                for (code, expires), blob in zip(rows, blobs, strict=True)
+                if blob is not None
+            ]
+
+        return self._call(read, [])
 
     def bind_failures(self, openid: str) -> int:
         """How many wrong invite codes this user sent in the last hour."""
@@ -178,12 +272,22 @@ class State:
 
     def add_bind_failure(self, openid: str) -> int:
         """Count one more wrong invite code (the count expires an hour after the first)."""
+        return self._count(self._key("bindfail", openid), BIND_FAILURE_TTL)
 
+    def login_failures(self, client: str) -> int:
+        """How many wrong dashboard tokens came from this client address in the last 10 minutes."""
+        raw = self._call(lambda r: r.get(self._key("loginfail", client)), None)
+        return int(raw) if raw else 0
+
+    def add_login_failure(self, client: str) -> int:
+        """Count one more wrong dashboard token from this client address."""
+        return self._count(self._key("loginfail", client), LOGIN_FAILURE_TTL)
+
+    def _count(self, key: str, ttl: int) -> int:
         def add(r: redis.Redis) -> int:
-            key = self._key("bindfail", openid)
             pipe = r.pipeline()
             pipe.incr(key)
-            pipe.expire(key, BIND_FAILURE_TTL, nx=True)
+            pipe.expire(key, ttl, nx=True)  # the window starts at the first failure
             return int(pipe.execute()[0])
 
         return self._call(add, 0)
@@ -253,6 +357,64 @@ class State:
 
         counts = self._call(read, Counter())
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    # --- background index builds (bot.buildjob) --------------------------------------------------
+
+    def claim_build(self, scope: str, record: dict[str, Any]) -> bool | None:
+        """Flag a background build of ``scope`` as running and store its record.
+
+        False when a build already holds the flag; None when Redis is unavailable.
+        """
+
+        def claim(r: redis.Redis) -> bool:
+            if not r.set(self._key("build", scope, "flag"), record["run"], nx=True, ex=BUILD_FLAG_TTL):
+                return False
+            r.set(self._key("build", scope), json.dumps(record, ensure_ascii=False), ex=BUILD_RECORD_TTL)
+            return True
+
+        return self._call(claim, None)
+
+    def save_build(self, scope: str, record: dict[str, Any]) -> None:
+        """Store a running build's progress and keep its flag alive."""
+
+        def save(r: redis.Redis) -> None:
+            pipe = r.pipeline()
+            pipe.set(self._key("build", scope), json.dumps(record, ensure_ascii=False), ex=BUILD_RECORD_TTL)
+            pipe.expire(self._key("build", scope, "flag"), BUILD_FLAG_TTL)
+            pipe.execute()
+
+        self._call(save, None)
+
+    def release_build(self, scope: str, record: dict[str, Any]) -> None:
+        """Store a build's final record and drop its flag (only if the flag is still this build's)."""
+
+        def release(r: redis.Redis) -> None:
+            r.set(self._key("build", scope), json.dumps(record, ensure_ascii=False), ex=BUILD_RECORD_TTL)
+            flag = self._key("build", scope, "flag")
+            with r.pipeline() as pipe:
+                try:
+                    pipe.watch(flag)
+                    if pipe.get(flag) == record["run"].encode("utf-8"):
+                        pipe.multi()
+                        pipe.delete(flag)
+                        pipe.execute()
+                except redis.WatchError:
+                    pass  # the flag changed hands meanwhile: it is not ours to delete
+
+        self._call(release, None)
+
+    def build_record(self, scope: str) -> dict[str, Any] | None:
+        """The last background build of ``scope`` with ``alive``: whether its flag is still held."""
+
+        def read(r: redis.Redis) -> dict[str, Any] | None:
+            raw, flag = r.mget([self._key("build", scope), self._key("build", scope, "flag")])
+            if raw is None:
+                return None
+            record = json.loads(raw)
+            record["alive"] = flag is not None and flag.decode("utf-8") == record.get("run")
+            return record
+
+        return self._call(read, None)
 
     # --- locks and shared storage ----------------------------------------------------------------
 

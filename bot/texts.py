@@ -24,6 +24,8 @@ EMPTY_QUERY = "请发送想找的关键词，例如：品牌建设。回复「�
 
 LIST_HINT = "回复序号得到可转发的卡片"
 MORE_HINT = "，回复「更多」看下一页"
+RESULTS_LINK = '<a href="{url}">查看全部 {total} 条</a>'
+PAGE_INTERNAL_NOTE = "这里只列出公开内容。内部内容请在公众号对话中查看。"
 FOUND = "找到 {total} 条与「{query}」相关的内容："
 CORRECTED = "（已按「{corrected}」搜索）"
 WEAK = "没有与「{query}」直接匹配的内容，以下是可能相关的阅读："

@@ -51,6 +51,10 @@ def receive() -> Response:
         return reply
 
     xml, outcome = svc.delivery.respond(key, msg.source, work, lambda reply: render_xml(reply, msg.source, msg.target))
+    if outcome != "retry":  # a retry is the same message again, already counted
+        svc.metrics.count_message(msg.type, msg.event if msg.type == "event" else "")
+    if outcome == "late":
+        svc.metrics.deadline_misses.inc()
     ctx = handled.get("ctx")
     log.info(
         "message user=%s type=%s latency_ms=%.0f hits=%s outcome=%s",

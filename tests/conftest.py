@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +26,17 @@ def shared_path(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is absent (shared data lives beside the repo)")
+    return path
+
+
+def screenshot_dir() -> Path:
+    """Where browser tests save screenshots: docs/screenshots with UPDATE_SCREENSHOTS=1 (make screenshots),
+    else a temp folder, so a test run does not rewrite the README's pictures."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        path = PROJECT_ROOT / "docs" / "screenshots"
+    else:
+        path = Path(tempfile.gettempdir()) / "caselink-screenshots"
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 

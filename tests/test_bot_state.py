@@ -154,11 +154,17 @@ def test_healthz_reports_index_and_redis(wechat, tmp_path, private_redis, sample
     assert body["status"] == "ok" and body["redis"] is True and body["index_generation"].startswith("gen-")
     from bot import create_app
 
-    app = create_app(make_bot_settings(tmp_path, private_redis.url, tmp_path / "no-index"))
+    degraded = create_app(make_bot_settings(tmp_path / "a", private_redis.url, sample_settings.index_dir))
+    missing = create_app(make_bot_settings(tmp_path / "b", private_redis.url, tmp_path / "no-index"))
     private_redis.stop()
-    res = app.test_client().get("/healthz")
+    res = degraded.test_client().get("/healthz")  # searches still work without Redis: 200
     assert res.status_code == 200
-    assert res.get_json() == {"status": "degraded", "redis": False, "index_generation": None}
+    assert res.get_json()["status"] == "degraded" and res.get_json()["redis"] is False
+    res = missing.test_client().get("/healthz")  # nothing to search: 503, with the reason in Chinese
+    assert res.status_code == 503
+    body = res.get_json()
+    assert body["status"] == "unavailable" and body["redis"] is False and body["index_generation"] is None
+    assert "python -m indexer rebuild" in body["reason"]
 
 
 def test_without_an_index_the_bot_says_it_is_preparing(tmp_path, redis_url):

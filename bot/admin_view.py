@@ -1,0 +1,121 @@
+"""How the dashboard shows things: China time and ages, Chinese names, the build report, highlights."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from bot.state import CHINA
+from bot.texts import KIND_NAMES, ROLE_NAMES
+
+log = logging.getLogger(__name__)
+
+VISIBILITY_NAMES = {"public": "公开", "internal": "内部"}
+MODE_NAMES = {"rebuild": "全量重建", "update": "增量更新"}
+WEB_CREATOR = "dashboard"
+
+
+def _moment(value) -> dt.datetime | None:
+    if isinstance(value, int | float) and value > 0:
+        return dt.datetime.fromtimestamp(value, CHINA)
+    if isinstance(value, str) and value:
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(CHINA)
+    return None
+
+
+def fmt_time(value) -> str:
+    """An epoch or ISO 8601 time as Beijing time, e.g. ``2026-03-01 14:05``; ``-`` when unknown."""
+    moment = _moment(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def ago(value) -> str:
+    """How long ago, in words: 刚刚, 5 分钟前, 3 小时前, 2 天前."""
+    moment = _moment(value)
+    if moment is None:
+        return ""
+    seconds = max(0, time.time() - moment.timestamp())
+    if seconds < 60:
+        return "刚刚"
+    for unit, name in ((86400, "天"), (3600, "小时"), (60, "分钟")):
+        if seconds >= unit:
+            return f"{int(seconds // unit)} {name}前"
+    return ""
+
+
+def highlight(snippet: str, spans) -> Markup:
+    """The snippet, escaped, with the matched words in ``<mark>``."""
+    out, pos = [], 0
+    for start, end in sorted(tuple(s) for s in spans or ()):
+        if start < pos or end > len(snippet):
+            continue
+        out.append(escape(snippet[pos:start]))
+        out.append(Markup("<mark>%s</mark>") % snippet[start:end])
+        pos = end
+    out.append(escape(snippet[pos:]))
+    return Markup("").join(out)
+
+
+def short_openid(openid: str) -> str:
+    """An openid short enough for a phone screen (the full one is in the title attribute)."""
+    return openid if len(openid) <= 16 else f"{openid[:8]}…{openid[-6:]}"
+
+
+def creator(by: str) -> str:
+    """Who made an invite code: the dashboard, or an admin in WeChat."""
+    return "管理后台" if by == WEB_CREATOR else "微信 " + short_openid(by or "?")
+
+
+def category_name(category: str) -> str:
+    """The Chinese label of a build-problem category (``indexer.sources.CATEGORIES``)."""
+    from indexer.sources import CATEGORIES
+
+    return CATEGORIES.get(category, category)
+
+
+HELPERS = {
+    "fmt_time": fmt_time,
+    "ago": ago,
+    "highlight": highlight,
+    "short_openid": short_openid,
+    "creator": creator,
+    "category_name": category_name,
+    "kind_name": lambda kind: KIND_NAMES.get(kind, kind),
+    "role_name": lambda role: ROLE_NAMES.get(role, role),
+    "visibility_name": lambda v: VISIBILITY_NAMES.get(v, v),
+    "mode_name": lambda mode: MODE_NAMES.get(mode, mode or "-"),
+}
+
+
+def stats_view(stats: dict) -> dict:
+    """Searcher.stats() plus what the overview shows: size in MB."""
+    return {**stats, "size_mb": stats.get("size_bytes", 0) / 1e6}
+
+
+def report_view(index_dir: Path) -> dict | None:
+    """The live generation's build report, problems sorted (skipped files first) and counted."""
+    from indexer.build import last_report
+
+    try:
+        report = last_report(index_dir)
+    except (OSError, ValueError):
+        log.exception("构建报告无法读取")
+        return None
+    if not report:
+        return None
+    problems = sorted(report.get("problems") or [], key=lambda p: (not p.get("skipped", True), p.get("path", "")))
+    by_category = sorted((report.get("by_category") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        **report,
+        "problems": problems,
+        "by_category": [(category_name(c), n) for c, n in by_category],
+        "skipped": sum(1 for p in problems if p.get("skipped", True)),
+    }

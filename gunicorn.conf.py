@@ -8,6 +8,19 @@ shared copy-on-write; the index searcher and thread pools are opened per worker 
 
 import multiprocessing
 import os
+import sys
+
+from config.errors import ConfigError
+from config.settings import load_dotenv_file, load_settings
+
+# Check the settings before gunicorn loads the app: a wrong setting stops the server with one clear
+# line and exit code 2, not the app's traceback repeated by every worker.
+load_dotenv_file()
+try:
+    load_settings().require_bot_secrets()
+except ConfigError as _exc:
+    print(f"配置错误：{_exc}", file=sys.stderr)
+    sys.exit(2)
 
 wsgi_app = "bot:create_app()"
 bind = os.environ.get("CASELINK_BIND", "0.0.0.0:8000")

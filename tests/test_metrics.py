@@ -247,7 +247,7 @@ CONF_HOOKS = textwrap.dedent(
 def test_gunicorn_conf_provides_and_cleans_the_directory(tmp_path):
     import json
 
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"} | {"CASELINK_DEV": "1"}
     made = json.loads(run_python(CONF_HOOKS, env=env))
     assert made["created"] and made["left"] == [] and not made["exists"]  # its own: removed on exit
 

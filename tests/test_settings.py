@@ -75,3 +75,25 @@ def test_repr_and_redacted_view_never_show_secrets():
     settings = load_settings({"CASELINK_DEV": "1", "WECHAT_SECRET": "topsecretvalue123"})
     assert "topsecretvalue123" not in repr(settings)
     assert "topsecretvalue123" not in str(settings.redacted())
+
+
+@pytest.mark.parametrize(("env", "fragment"), [({"REPLY_DEADLINE": "soon"}, "REPLY_DEADLINE"), ({}, "WECHAT_TOKEN")])
+def test_gunicorn_refuses_bad_settings_with_one_line(env, fragment, tmp_path):
+    import shutil
+    import subprocess
+
+    binary = shutil.which("gunicorn", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("gunicorn")
+    if not binary:
+        pytest.skip("gunicorn is not installed")
+    base = {"PATH": "/usr/bin:/bin", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "CASELINK_BIND": "127.0.0.1:0"}
+    proc = subprocess.run(
+        [binary, "-c", "gunicorn.conf.py"],
+        cwd=PROJECT_ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run chat test lint bench quality index screenshots clean
+.PHONY: run chat test lint bench bench-web quality index screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench search
+
+# POST /wechat under load beside the protocol floor, growth, reindex under load (BENCHMARKS.md).
+# About 10 minutes; add e.g. BENCH_WEB_ARGS="--sizes 1000,10000,50000" for the 50,000-document row.
+bench-web: $(STAMP)
+	$(PY) -m bench web $(BENCH_WEB_ARGS)
 
 quality: $(STAMP)
 	$(PY) -m bench quality

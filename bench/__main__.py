@@ -22,6 +22,68 @@ def search(sizes: str, workdir: Path | None) -> None:
     run([int(s) for s in sizes.split(",") if s.strip()], workdir, echo=click.echo)
 
 
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(s) for s in text.split(",") if s.strip())
+
+
+@main.command()
+@click.option("--docs", default=10_000, show_default=True, help="documents in the main generated corpus")
+@click.option("--levels", default="1,8,32", show_default=True, help="concurrency levels")
+@click.option("--duration", default=10.0, show_default=True, help="measured seconds per level (after the warm-up)")
+@click.option("--warmup", default=2.0, show_default=True, help="seconds of each level not counted")
+@click.option("--repeat", default=3, show_default=True, help="passes over the levels; figures are medians")
+@click.option("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's, 2 per core)")
+@click.option(
+    "--sizes", default="1000,10000", show_default=True, help="growth corpus sizes ('' to skip; 50000 takes minutes)"
+)
+@click.option("--growth-duration", default=5.0, show_default=True, help="seconds of c=8 load per growth size")
+@click.option("--echo/--no-echo", default=True, show_default=True, help="measure the protocol floor beside the bot")
+@click.option("--distinct/--no-distinct", default=True, show_default=True, help="a c=8 level of unrepeated searches")
+@click.option("--reindex/--no-reindex", default=True, show_default=True, help="a full rebuild under c=8 load")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="corpora, indexes, logs, results")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="growth PNG (docs/bench-growth.png)")
+@click.option("--no-chart", is_flag=True, help="do not draw the growth chart")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="results JSON (default in the workdir)")
+@click.option("--max-requests", default=60_000, show_default=True, help="count bound of one level")
+@click.option("--max-busy", default=0.3, show_default=True, help="wait until the CPUs are at most this busy (0–1)")
+@click.option("--client", type=click.Choice(["raw", "aiohttp"]), default="raw", show_default=True, help="load client")
+def web(**kw) -> None:
+    """POST /wechat under load (safe mode), next to an echo app's floor; growth; reindex under load."""
+    from bench.web.run import Options, run
+
+    opts = Options()
+    for name in ("docs", "duration", "warmup", "repeat", "workers", "growth_duration", "echo", "distinct"):
+        setattr(opts, name, kw[name])
+    opts.reindex, opts.max_requests, opts.max_busy = kw["reindex"], kw["max_requests"], kw["max_busy"]
+    opts.client = kw["client"]
+    opts.levels, opts.sizes = _ints(kw["levels"]), _ints(kw["sizes"])
+    if kw["workdir"]:
+        opts.workdir = kw["workdir"].resolve()
+    if kw["out"]:
+        opts.out = kw["out"].resolve()
+    opts.chart = None if kw["no_chart"] else (kw["chart"].resolve() if kw["chart"] else opts.chart)
+    run(opts, say=click.echo)
+
+
+@main.command("web-report")
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="PNG (docs/bench-growth.png)")
+@click.option("--no-chart", is_flag=True, help="print the tables only")
+def web_report(results: tuple[Path, ...], chart: Path | None, no_chart: bool) -> None:
+    """Tables of several `bench web` runs together (medians over every pass) and the growth chart."""
+    import json
+
+    from bench.web.chart import growth_chart
+    from bench.web.run import Options, combine, report
+
+    combined = combine([json.loads(p.read_text(encoding="utf-8")) for p in results])
+    click.echo(report(combined))
+    if not no_chart and combined["growth"]:
+        runs = "/".join(str(r["runs"]) for r in combined["growth"])
+        title = f"CaseLink growth, {combined['machine']['summary']}; medians of {runs} runs"
+        click.echo(f"chart: {growth_chart(combined['growth'], chart or Options().chart, title)}")
+
+
 @main.command()
 @click.option("--verbose", is_flag=True, help="list the misses")
 def quality(verbose: bool) -> None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from types import EllipsisType
 from typing import TYPE_CHECKING
 
 import requests
@@ -42,15 +43,23 @@ class Delivery:
         self._metrics = metrics
 
     def respond(
-        self, key: str, openid: str, work: Callable[[], Reply], render: Callable[[Reply], str]
+        self,
+        key: str,
+        openid: str,
+        work: Callable[[], Reply],
+        render: Callable[[Reply], str],
+        claimed: bool | EllipsisType | None = ...,
     ) -> tuple[str, str]:
         """Return the plaintext reply XML (or ``success``) and how it was decided.
 
         The second value is ``reply``, ``retry`` (identical reply from a retry), ``late`` (over the
-        deadline: pushed when ready) or ``nodedup`` (replied, but Redis was down).
+        deadline: pushed when ready) or ``nodedup`` (replied, but Redis was down). ``claimed`` is
+        what ``State.claim_message(key)`` returned when the caller already claimed the message
+        (``State.claim_request``); by default it is claimed here.
         """
         until = time.monotonic() + self.deadline
-        claimed = self._state.claim_message(key)
+        if claimed is ...:
+            claimed = self._state.claim_message(key)
         if claimed is False:
             return self._await_first(key, until), "retry"
         future = self._jobs.submit(work)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from bot import admin_commands, texts
 from bot.conversation import respond_to_text
 from bot.replies import SILENT, Reply, Text, from_dict, merge, to_dict
-from bot.roles import role_of
+from bot.roles import resolve_role
 from bot.services import Context, Services
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,10 @@ def process(services: Services, msg) -> tuple[Reply, Context]:
     """Handle one message completely: role, pending answers, handler; never raises."""
     ctx = Context(services, msg.source or "")
     try:
-        ctx.role = role_of(services.settings, services.state, ctx.openid)
         interactive = msg.type != "event" or msg.event in INTERACTIVE_EVENTS
-        pending = [from_dict(p) for p in services.state.take_pending(ctx.openid)] if interactive else []
+        granted, held = services.state.role_and_pending(ctx.openid, take_pending=interactive)
+        ctx.role = resolve_role(services.settings, ctx.openid, granted)
+        pending = [from_dict(p) for p in held]
         reply = pick_handler(msg)(msg, ctx)
         reply, waiting = merge([*pending, reply])
         for later in waiting:

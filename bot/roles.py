@@ -22,9 +22,20 @@ def is_invite_code(code: str) -> bool:
 
 def role_of(settings: Settings, state: State, openid: str) -> str:
     """The user's role: admin (setting or granted), employee (granted), else client."""
-    if any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids):
+    if is_configured_admin(settings, openid):
         return "admin"
-    granted = state.role(openid)
+    return resolve_role(settings, openid, state.role(openid))
+
+
+def is_configured_admin(settings: Settings, openid: str) -> bool:
+    """Whether ADMIN_OPENIDS lists ``openid``."""
+    return any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids)
+
+
+def resolve_role(settings: Settings, openid: str, granted: str | None) -> str:
+    """The role from the settings and the role stored for the user (``State.role``)."""
+    if is_configured_admin(settings, openid):
+        return "admin"
     return granted if granted in ("employee", "admin") else "client"
 
 

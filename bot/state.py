@@ -129,6 +129,28 @@ class State:
 
         return self._call(claim, True)
 
+    def claim_request(self, timestamp: str, nonce: str, message_key: str, ttl: int) -> tuple[bool, bool | None]:
+        """``claim_nonce`` and ``claim_message`` in one round trip: (nonce accepted, message claimed).
+
+        A replay (the nonce carried another message) gives back the message claim it took, so the
+        genuine message is not mistaken for a retry (unless it arrives within that one round trip:
+        only a plaintext-mode forgery can carry a chosen MsgId). Without Redis: (True, None).
+        """
+
+        def claim(r: redis.Redis) -> tuple[bool, bool]:
+            nonce_key, msg_key = self._key("nonce", timestamp, nonce), self._key("msg", message_key)
+            pipe = r.pipeline(transaction=False)
+            pipe.set(nonce_key, message_key, nx=True, ex=ttl)
+            pipe.get(nonce_key)
+            pipe.set(msg_key, PENDING_MARK, nx=True, ex=MESSAGE_TTL)
+            _, seen, claimed = pipe.execute()
+            accepted = seen is not None and secrets.compare_digest(seen, message_key.encode("utf-8"))
+            if not accepted and claimed:
+                r.delete(msg_key)
+            return accepted, bool(claimed)
+
+        return self._call(claim, (True, None))
+
     # --- conversation ---------------------------------------------------------------------------
 
     def session(self, openid: str) -> dict[str, Any] | None:
@@ -319,6 +341,21 @@ class State:
             return pipe.execute()[0]
 
         return [json.loads(item) for item in self._call(take, [])]
+
+    def role_and_pending(self, openid: str, take_pending: bool = True) -> tuple[str | None, list[dict[str, Any]]]:
+        """``role()`` and (optionally) ``take_pending()`` in one round trip: every message needs both."""
+
+        def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
+            pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
+            pipe.get(self._key("role", openid))
+            if take_pending:
+                pipe.lrange(self._key("pending", openid), 0, -1)
+                pipe.delete(self._key("pending", openid))
+            out = pipe.execute()
+            return out[0], (out[1] if take_pending else [])
+
+        raw, items = self._call(read, (None, []))
+        return (raw.decode("utf-8") if raw else None), [json.loads(item) for item in items]
 
     # --- analytics ------------------------------------------------------------------------------
 

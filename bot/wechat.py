@@ -40,7 +40,8 @@ def receive() -> Response:
     key = dispatch.message_key(msg)
     # A nonce must be remembered as long as its timestamp is accepted: the window on either side.
     ttl = min(2 * svc.settings.replay_window, MAX_NONCE_TTL)
-    if not svc.state.claim_nonce(envelope.timestamp, envelope.nonce, key, ttl=ttl):
+    accepted, claimed = svc.state.claim_request(envelope.timestamp, envelope.nonce, key, ttl=ttl)
+    if not accepted:
         raise Replay("nonce already used for another message")
 
     handled = {}
@@ -50,7 +51,9 @@ def receive() -> Response:
         handled["ctx"] = ctx
         return reply
 
-    xml, outcome = svc.delivery.respond(key, msg.source, work, lambda reply: render_xml(reply, msg.source, msg.target))
+    xml, outcome = svc.delivery.respond(
+        key, msg.source, work, lambda reply: render_xml(reply, msg.source, msg.target), claimed=claimed
+    )
     if outcome != "retry":  # a retry is the same message again, already counted
         svc.metrics.count_message(msg.type, msg.event if msg.type == "event" else "")
     if outcome == "late":

@@ -32,11 +32,13 @@ LEAD_CHARS, LEAD_STRENGTH = 200, 0.8  # the opening lines say what a post is abo
 MISSING_WORD_FACTOR, GUESSED_WORD_FACTOR = 0.8, 0.3
 
 
-@dataclass
+@dataclass(slots=True)
 class Scored:
     """A candidate: its final score, the words to highlight, and stored fields once loaded.
 
     Stored fields (with the body) are read only for the hits a user sees, not all candidates.
+    The searcher caches ranked candidates; once a hit's snippet is made, it keeps the snippet
+    and drops the body (``snippet``), so a cached query stays small.
     """
 
     docnum: int
@@ -45,6 +47,7 @@ class Scored:
     words: list[str] = field(default_factory=list)
     ts: int = 0
     fields: dict = field(default_factory=dict)
+    snippet: tuple[str, list[tuple[int, int]]] | None = None
 
     def load(self, searcher: WhooshSearcher) -> dict:
         if not self.fields:
@@ -122,11 +125,14 @@ def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: s
     top = results[0].score or 1.0
     dates = searcher.reader().column_reader("ts")
     scored: list[Scored] = []
+    decoded: dict[bytes, str] = {}  # one str per term, shared by the hits (and the cached candidates)
     for hit in results:
         strength = [0.0] * len(groups)
         words: set[str] = set()
         for fieldname, raw in hit.matched_terms():
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            word = decoded.get(raw)
+            if word is None:
+                word = decoded[raw] = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             words.add(word)
             if word in owner:
                 gi, factor = owner[word]

@@ -8,9 +8,12 @@ toneless pinyin at build time and look an unknown query word up by its pinyin.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,6}$")
 
@@ -19,10 +22,26 @@ MAX_KEYS = 16  # heteronyms (行: xing/hang) multiply the readings; a few combin
 
 
 @functools.cache
-def _readings(char: str) -> tuple[str, ...]:
-    from pypinyin.pinyin_dict import pinyin_dict
+def _char_table() -> dict[int, str]:
+    """pypinyin's per-character readings, without importing the package.
 
-    raw = pinyin_dict.get(ord(char), "")
+    ``import pypinyin`` also loads its phrase table (~40 MB of Python objects), which only
+    ``reading_of`` needs, at build time; a bot worker looking up a slip needs only this one.
+    """
+    loaded = sys.modules.get("pypinyin.pinyin_dict")
+    if loaded is not None:
+        return loaded.pinyin_dict
+    spec = importlib.util.find_spec("pypinyin")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+    module_spec = importlib.util.spec_from_file_location("_caselink_pinyin_chars", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
+@functools.cache
+def _readings(char: str) -> tuple[str, ...]:
+    raw = _char_table().get(ord(char), "")
     out: list[str] = []
     for reading in raw.split(","):
         plain = _plain(reading)

@@ -1,0 +1,1 @@
+"""``python -m bench web``: the webhook under load next to the protocol floor, and growth with the corpus."""

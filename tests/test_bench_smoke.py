@@ -1,0 +1,78 @@
+"""``python -m bench web`` in miniature, so that the benchmark code cannot rot.
+
+A 100-document corpus, one gunicorn worker, concurrency 2, a few dozen requests per level, the
+echo floor, a growth row, an incremental update and a rebuild under load. Figures are printed by
+the real run, never asserted here: this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bench.web.run import Options, run
+from bench.web.servers import RedisServer
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of its own: the bench's searches must not show up in other tests' analytics."""
+    if not shutil.which("redis-server"):
+        pytest.skip("no redis-server binary (.ci/run installs it)")
+    server = RedisServer(tmp_path / "redis")
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.timeout(120)
+def test_bench_web_runs_end_to_end(own_redis, tmp_path):
+    opts = Options(
+        docs=100,
+        sizes=(100,),
+        levels=(2,),
+        duration=0.6,
+        warmup=0.2,
+        repeat=1,
+        workers=1,
+        growth_duration=0.5,
+        distinct=False,
+        workdir=tmp_path / "bench",
+        chart=tmp_path / "growth.png",
+        out=tmp_path / "results.json",
+        max_requests=30,
+        max_busy=1.0,
+        log_level="WARNING",
+        reindex_lead=0.3,
+        reindex_tail=0.3,
+    )
+    lines: list[str] = []
+    results = run(opts, say=lines.append, redis_url=own_redis)
+
+    levels = {(r["server"], r["concurrency"]): r for r in results["levels"]}
+    for server in ("caselink", "echo"):
+        level = levels[(server, 2)]
+        assert level["requests"] > 0 and level["errors"] == 0, level
+    assert "rps_ratio" in levels[("caselink", 2)]
+    (row,) = results["growth"]
+    assert row["docs"] == 100 and row["cold_start_s"] > 0 and row["webhook_errors"] == 0
+    assert row["worker_rss_mb"] > 0
+    assert results["update"]["changed"] == 1
+    reindex = results["reindex"]
+    assert reindex["rebuild_exit"] == 0 and reindex["errors"] == 0 and reindex["requests"] > 0
+    assert reindex["generations_after"] != [reindex["generation_before"]]
+    assert not reindex["marker_found_before"]
+    assert reindex["marker_found_after"] == reindex["marker_checks_after"]
+    assert (tmp_path / "results.json").exists()
+    assert (tmp_path / "growth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("| caselink | 2 |" in line for line in lines)
+
+
+def test_generated_searches_are_never_commands():
+    from bench.web.load import COMMAND_WORDS, Keys, RequestFactory
+    from bot.conversation import COMMANDS
+
+    assert set(COMMANDS) <= COMMAND_WORDS
+    factory = RequestFactory("http://127.0.0.1:9", Keys("t", "a" * 43, "wx"), ["最新", "品牌", "文章"], distinct=True)
+    searches = [r.content for _ in range(3) for r in factory.script() if r.kind == "search"]
+    assert set(searches) == {"品牌"}

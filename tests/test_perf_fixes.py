@@ -1,0 +1,161 @@
+"""The performance fixes of the webhook benchmark (BENCHMARKS.md, "The webhook under load") keep
+behaviour: mapped segment reads, the per-generation result cache, fewer Redis round trips, the
+lighter pinyin table and map."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import random
+import subprocess
+import sys
+import uuid
+
+import pytest
+import redis
+
+from bot.state import PENDING_MARK, State
+from indexer import generations, mapped
+from indexer.build import rebuild, update
+from indexer.search import MIN_CORRECTION_DF, open_searcher
+from indexer.segment import active_resources
+from tests.conftest import make_settings
+from tests.test_lifecycle import write_post
+
+
+def test_memory_reader_reads_like_bytesio():
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(5000)) + b"line one\nline two\n"
+    ours, theirs = mapped._MemoryReader(memoryview(data)), io.BytesIO(data)
+    for _ in range(300):
+        op = rng.choice(["read", "seek", "seek1", "readline", "tell"])
+        if op == "read":
+            n = rng.choice([-1, 0, 1, 4, 100, 10_000])
+            assert ours.read(n) == theirs.read(n)
+        elif op == "seek":
+            pos = rng.randrange(len(data) + 10)
+            assert ours.seek(pos) == theirs.seek(pos)
+        elif op == "seek1":
+            assert ours.seek(-3, 2) == theirs.seek(-3, 2)
+        elif op == "readline":
+            assert ours.readline() == theirs.readline()
+        assert ours.tell() == theirs.tell()
+
+
+def test_mapped_file_unpickles_short_and_long_pickles_in_place():
+    small, large = (1, 2.5, "x"), list(range(2000))
+    data = pickle.dumps(small) + pickle.dumps(large) + b"tail"
+    f = mapped.MappedFile(memoryview(data))
+    assert f.read_pickle() == small
+    assert f.read_pickle() == large  # longer than the peek: falls back to reading the mapping
+    assert f.read(4) == b"tail"
+
+
+def test_searchers_read_segments_without_copying_them(searcher):
+    _, whoosh_searcher = searcher._whoosh()
+    postings = whoosh_searcher.reader().leaf_readers()[0][0]._terms._postfile
+    assert isinstance(postings, mapped.MappedFile)
+
+
+@pytest.fixture
+def small(tmp_path):
+    content = tmp_path / "content"
+    for i, (title, body) in enumerate(
+        [("小程序会员体系", "会员小程序的积分与等级设计。"), ("抖音直播团队", "直播间的主播、场控和投手分工。")]
+        + [(f"品牌案例第{i}篇", f"品牌建设的第{i}个故事，讲品牌与会员。") for i in range(12)]
+    ):
+        write_post(content, f"2021-1-{i + 1}-p{i}.md", title, body)
+    write_post(content, "2021-3-1-inner.md", "内部品牌复盘", "只给员工看的品牌复盘。", "visibility: internal\n")
+    return make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn"), content
+
+
+def test_cached_results_equal_fresh_ones_page_by_page(small):
+    settings, _ = small
+    rebuild(settings)
+    cached, fresh = open_searcher(settings.index_dir), open_searcher(settings.index_dir, cache_size=0)
+    for audience in ("client", "employee"):
+        for query, kind in [("品牌", None), ("品牌 会员", "article"), ("#测试", None), ("营消", None), ("量子", None)]:
+            for _ in range(2):  # the second round is answered from the cache
+                for offset in (0, 5, 10, 15):
+                    a = cached.search(query, audience=audience, kind=kind, offset=offset)
+                    b = fresh.search(query, audience=audience, kind=kind, offset=offset)
+                    assert a.to_json() == b.to_json()
+        assert [h.id for h in cached.latest(audience=audience)] == [h.id for h in fresh.latest(audience=audience)]
+    assert not any(h.visibility == "internal" for h in cached.search("品牌 复盘", limit=50).hits)
+    assert any(h.visibility == "internal" for h in cached.search("品牌 复盘", audience="employee", limit=50).hits)
+
+
+def test_a_new_generation_does_not_answer_from_the_old_cache(small):
+    settings, content = small
+    rebuild(settings)
+    s = open_searcher(settings.index_dir)
+    assert s.search("企业微信").total == 0
+    assert [h.title for h in s.latest(limit=1)] != ["企业微信标签"]
+    write_post(content, "2022-4-1-new.md", "企业微信标签", "用企业微信给客户打标签。")
+    update(settings)
+    assert s.search("企业微信").total == 1
+    assert [h.title for h in s.latest(limit=1)] == ["企业微信标签"]
+
+
+def test_pinyin_map_keeps_only_corrections_the_searcher_can_make(small):
+    settings, _ = small
+    rebuild(settings)
+    live = generations.current_path(settings.index_dir)
+    pinyin = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    domain = active_resources().domain_words
+    assert pinyin
+    assert all(df >= MIN_CORRECTION_DF or word in domain for word, df in pinyin.values())
+
+
+def test_query_time_pinyin_lookup_does_not_import_pypinyin():
+    code = (
+        "import sys; from indexer.spelling import pinyin_keys; "
+        "assert pinyin_keys('营销') == ['yingxiao'], pinyin_keys('营销'); "
+        "assert 'pypinyin' not in sys.modules and 'pypinyin.phrases_dict' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(_root()))
+
+
+def _root():
+    from config.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT
+
+
+@pytest.fixture
+def state(redis_url):
+    prefix = f"caselink-perf-{uuid.uuid4().hex[:8]}:"
+    client = redis.Redis.from_url(redis_url)
+    yield State(client, prefix=prefix), client, prefix
+    keys = list(client.scan_iter(prefix + "*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_claim_request_is_claim_nonce_and_claim_message_in_one(state):
+    st, client, prefix = state
+    assert st.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, True)
+    assert client.get(prefix + "msg:id:1") == PENDING_MARK.encode()
+    assert st.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, False)  # a retry
+    # The same nonce with another message is a replay, and leaves that message unclaimed.
+    accepted, _ = st.claim_request("1700000000", "n1", "id:2", ttl=600)
+    assert not accepted
+    assert client.get(prefix + "msg:id:2") is None
+    assert st.claim_message("id:2") is True
+
+
+def test_role_and_pending_in_one_round_trip(state):
+    st, _, _ = state
+    st.set_role("u", "employee")
+    st.push_pending("u", {"type": "text", "content": "一"})
+    assert st.role_and_pending("u", take_pending=False) == ("employee", [])
+    assert st.role_and_pending("u") == ("employee", [{"type": "text", "content": "一"}])
+    assert st.role_and_pending("u") == ("employee", [])
+    assert st.role_and_pending("nobody") == (None, [])
+
+
+def test_role_and_pending_without_redis_are_defaults():
+    st = State(redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2))
+    assert st.role_and_pending("u") == (None, [])
+    assert st.claim_request("1", "2", "id:9", ttl=60) == (True, None)

@@ -5,16 +5,21 @@ Each test talks as fresh openids, so tests share one real Redis without flushing
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+from config.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_CONTENT, make_settings
 from tests.wechat_client import WeChatServer
 
@@ -29,6 +34,7 @@ __all__ = [
     "bot_app",
     "bot_env",
     "bot_settings",
+    "browser",
     "fresh_index",
     "make_bot_settings",
     "new_openid",
@@ -143,3 +149,91 @@ def private_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@contextlib.contextmanager
+def run_gunicorn(redis_url: str, index_dir: Path, logdir: Path, **env: str) -> Iterator[str]:
+    """The bot under gunicorn with gunicorn.conf.py (2 workers, preload) on a free port; yields its URL."""
+    binary = shutil.which("gunicorn", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("gunicorn")
+    if not binary:
+        pytest.skip("gunicorn is not installed")
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "CASELINK_DEV": "1",
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_AES_KEY": AES_KEY,
+        "WECHAT_APPID": APPID,
+        "REDIS_URL": redis_url,
+        "INDEX_DIR": str(index_dir),
+        "CASELINK_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    log = logdir / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [binary, "-c", "gunicorn.conf.py"], cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                pytest.fail(f"gunicorn exited: {log.read_text()}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def serve_app(app, port: int = 0) -> Iterator[str]:
+    """Serve a Flask app over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    http = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, name="test-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join(5)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium, never a downloaded browser; no background traffic to the closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright (skipped when chromium is not installed)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -11,14 +11,12 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from bot import texts
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, serve_app
 from tests.conftest import shared_path
 from tests.test_bot_protocol import SAMPLES
 
@@ -27,12 +25,8 @@ CLIENT = PROJECT_ROOT / "tests" / "independent_client"
 
 @pytest.fixture
 def served(bot_app):
-    server = make_server("127.0.0.1", 0, bot_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/wechat"
-    server.shutdown()
-    thread.join(5)
+    with serve_app(bot_app) as url:
+        yield url + "/wechat"
 
 
 def run_client(url: str, samples) -> list[dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from bot import texts
 from bot.cli import cli
 from bot.simulator import Simulator, app_transport, render, repl
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, new_openid
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, new_openid, run_gunicorn
 from tests.conftest import shared_path
 from tests.test_bot_protocol import MODES, SAMPLES, personalise
 from tests.wechat_client import HttpClient, WeChatServer
@@ -33,38 +32,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def gunicorn_url(redis_url, sample_settings, tmp_path_factory):
     """The bot under gunicorn (2 workers, preload) on a free port."""
-    binary = shutil.which("gunicorn", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("gunicorn")
-    if not binary:
-        pytest.skip("gunicorn is not installed")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CASELINK_DEV": "1",
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        "WECHAT_APPID": APPID,
-        "REDIS_URL": redis_url,
-        "INDEX_DIR": str(sample_settings.index_dir),
-        "CASELINK_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([binary, "-c", "gunicorn.conf.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited: {log.read_text()}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with run_gunicorn(redis_url, sample_settings.index_dir, tmp_path_factory.mktemp("gunicorn")) as url:
+        yield url
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -5,34 +5,20 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests.bot_fixtures import make_bot_settings
+from tests.bot_fixtures import CHROMIUM, make_bot_settings, serve_app
 from tests.conftest import BROKEN_CONTENT, SAMPLE_CONTENT, screenshot_dir
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)", allow_module_level=True
-    )
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect
 
 ADMIN_TOKEN = "caselink-browser-admin"
 SCREENSHOTS = screenshot_dir()
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # Broken files added to the sample content, so that the build report has something to show.
 BROKEN_FILES = [
     "_posts/2020-3-1-gbk-post.md",
@@ -48,7 +34,6 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, redis_url):
     """The app over real HTTP, on the sample content plus a few broken files, with a built index."""
-    from werkzeug.serving import make_server
 
     from bot import create_app
     from indexer.build import rebuild
@@ -62,21 +47,9 @@ def server(tmp_path_factory, redis_url):
     rebuild(settings)
     redis.Redis.from_url(redis_url).delete("caselink:loginfail:127.0.0.1")  # the browser's address
     app = create_app(settings)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="admin-http", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(5)
+    with serve_app(app) as url:
+        yield url
     app.extensions["caselink"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -5,37 +5,23 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
-from pathlib import Path
 
 import pytest
 
 from bot import texts
 from bot.links import ResultLink, make_token
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import AES_KEY, APPID, CHROMIUM, TOKEN, make_bot_settings, new_openid, serve_app
 from tests.conftest import screenshot_dir
 from tests.test_pages import expired_token
 from tests.wechat_client import WeChatServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)", allow_module_level=True
-    )
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page
 
 SECRET_KEY = "caselink-test-secret-key"
 SCREENSHOT = screenshot_dir() / "results-phone.png"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 WECHAT_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -52,7 +38,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, redis_url, sample_settings):
     """The app over real HTTP; its replies link to itself. No AppSecret: web authorisation is off."""
-    from werkzeug.serving import make_server
 
     from bot import create_app
 
@@ -63,21 +48,9 @@ def server(tmp_path_factory, redis_url, sample_settings):
         tmp, redis_url, sample_settings.index_dir, PUBLIC_BASE_URL=base, WECHAT_SECRET="", SECRET_KEY=SECRET_KEY
     )
     app = create_app(settings)
-    http = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="pages-http", daemon=True)
-    thread.start()
-    yield base, app
-    http.shutdown()
-    thread.join(5)
+    with serve_app(app, port):
+        yield base, app
     app.extensions["caselink"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ is summed (prometheus-client multiprocess mode)."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid, run_gunicorn
 from tests.stubs import StubServer
 from tests.wechat_client import HttpClient, WeChatServer, message_xml
 
@@ -268,41 +267,10 @@ def _free_port() -> int:
 @pytest.fixture
 def gunicorn_metrics(redis_url, sample_settings, tmp_path):
     """The bot under gunicorn with 2 workers and a metrics directory the test can look into."""
-    binary = shutil.which("gunicorn", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("gunicorn")
-    if not binary:
-        pytest.skip("gunicorn is not installed")
-    port = _free_port()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    env = {
-        **os.environ,
-        "CASELINK_DEV": "1",
-        "WECHAT_TOKEN": TOKEN,
-        "WECHAT_AES_KEY": AES_KEY,
-        "WECHAT_APPID": APPID,
-        "REDIS_URL": redis_url,
-        "INDEX_DIR": str(sample_settings.index_dir),
-        "CASELINK_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([binary, "-c", "gunicorn.conf.py"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited: {log.read_text()}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", metrics_dir
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with run_gunicorn(redis_url, sample_settings.index_dir, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)) as url:
+        yield url, metrics_dir
 
 
 def test_gunicorn_workers_are_summed_in_every_scrape(gunicorn_metrics):

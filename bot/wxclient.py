@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from indexer.sources.wechat import WeChatAPIClient
+from wechatpy.exceptions import WeChatClientException
+
+from indexer.sources.wechat import TOKEN_ERRORS, WeChatAPIClient
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +24,23 @@ class SharedTokenClient(WeChatAPIClient):
     """WeChatClient with ``API_BASE_URL`` from settings and a lock-guarded, shared token refresh."""
 
     def __init__(self, appid: str, secret: str, *, api_base: str, session, lock, timeout: float = 5.0):
-        super().__init__(appid, secret, api_base=api_base, session=session, timeout=timeout)
+        # wechatpy's auto_retry re-fetches and retries without bound while WeChat rejects the token;
+        # _request below retries once instead.
+        super().__init__(appid, secret, api_base=api_base, session=session, timeout=timeout, auto_retry=False)
         self._lock = lock  # State.lock: (name, timeout, wait) -> context manager yielding bool
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            # The shared token was rejected (expired early, or replaced elsewhere): drop it for every
+            # worker, fetch a fresh one and try this call once more.
+            log.info("access_token 被拒（%s），重新获取后重试一次", exc.errcode)
+            self.session.delete(self.access_token_key)
+            kwargs.get("params", {}).pop("access_token", None)
+            return super()._request(method, url_or_endpoint, **kwargs)
 
     def close(self) -> None:
         """Close pooled HTTP connections (keep-alive sockets to the API)."""

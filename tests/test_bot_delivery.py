@@ -204,3 +204,21 @@ def _text(content: str):
     from bot.replies import Text
 
     return Text(content)
+
+
+def test_a_rejected_token_is_fetched_again_and_the_push_retried_once(make_app, api):
+    sends = iter([{"errcode": 40001, "errmsg": "invalid credential"}, {"errcode": 0, "errmsg": "ok"}])
+    api.route("POST", "/cgi-bin/message/custom/send", lambda call: next(sends))
+    app = make_app("token-retry")
+    app.extensions["caselink"].delivery.push(new_openid(), _text("你好"))
+    assert len(api.calls_to("/cgi-bin/message/custom/send")) == 2
+    assert len(api.calls_to("/cgi-bin/stable_token")) == 2  # the rejected token was dropped and fetched again
+    finish(app)
+
+
+def test_a_token_wechat_keeps_rejecting_is_not_retried_without_end(make_app, api):
+    api.route("POST", "/cgi-bin/message/custom/send", {"errcode": 40001, "errmsg": "invalid credential"})
+    app = make_app("token-refused")
+    app.extensions["caselink"].delivery.push(new_openid(), _text("你好"))
+    assert len(api.calls_to("/cgi-bin/message/custom/send")) == 2
+    finish(app)

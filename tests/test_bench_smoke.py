@@ -76,3 +76,22 @@ def test_generated_searches_are_never_commands():
     factory = RequestFactory("http://127.0.0.1:9", Keys("t", "a" * 43, "wx"), ["最新", "品牌", "文章"], distinct=True)
     searches = [r.content for _ in range(3) for r in factory.script() if r.kind == "search"]
     assert set(searches) == {"品牌"}
+
+
+@pytest.mark.parametrize("client", ["raw", "aiohttp"])
+def test_both_load_clients_send_every_request_and_record_the_reply(client):
+    import asyncio
+    import time
+
+    from yarl import URL
+
+    from bench.web.load import Prepared, Stop, drive
+    from tests.stubs import StubServer
+
+    with StubServer({("POST", "/wechat"): (200, {"Content-Type": "text/plain"}, "success")}) as stub:
+        reqs = [Prepared("search", "小程序", f"o-{i}", str(i), URL(stub.url + "/wechat"), b"<xml/>") for i in range(6)]
+        stop = Stop(at=time.perf_counter() + 10, max_requests=100)
+        records = asyncio.run(drive([reqs[:3], reqs[3:]], 2, stop, client=client))
+    assert sorted(r.request.nonce for r in records) == [str(i) for i in range(6)]
+    assert {(r.status, r.body) for r in records} == {(200, b"success")}
+    assert len(stub.calls_to("/wechat")) == 6

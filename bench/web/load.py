@@ -275,43 +275,30 @@ async def drive(
     connection), the least a client can do per request; ``"aiohttp"`` sends it with aiohttp.
     """
     if client == "raw":
-        return await _drive_raw(scripts, concurrency, stop, timeout)
+        loop = asyncio.get_running_loop()
+
+        async def send_raw(req: Prepared) -> tuple[int, bytes]:
+            return await _send_raw(loop, req.url.host, req.url.port, req, timeout)
+
+        return await _drive(scripts, concurrency, stop, send_raw, (OSError, TimeoutError, ValueError))
     import aiohttp
 
-    records: list[Record] = []
-    source = iter(scripts)
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=True)
-    headers = {"Content-Type": "text/xml"}
     client_timeout = aiohttp.ClientTimeout(total=timeout)
-
+    headers = {"Content-Type": "text/xml"}
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout, headers=headers) as session:
 
-        async def user_loop() -> None:
-            perf = time.perf_counter
-            while True:
-                script = next(source, None)
-                if script is None:
-                    return
-                for req in script:
-                    if perf() >= stop.at or len(records) >= stop.max_requests:
-                        return
-                    started = perf()
-                    try:
-                        async with session.post(req.url, data=req.body) as resp:
-                            body = await resp.read()
-                            status = resp.status
-                    except (aiohttp.ClientError, TimeoutError) as exc:
-                        status, body = -1, type(exc).__name__.encode()
-                    records.append(Record(req, started, perf(), status, body))
+        async def send_aiohttp(req: Prepared) -> tuple[int, bytes]:
+            async with session.post(req.url, data=req.body) as resp:
+                return resp.status, await resp.read()
 
-        await asyncio.gather(*(user_loop() for _ in range(concurrency)))
-    return records
+        return await _drive(scripts, concurrency, stop, send_aiohttp, (aiohttp.ClientError, TimeoutError))
 
 
-async def _drive_raw(scripts: Iterable[list[Prepared]], concurrency: int, stop: Stop, timeout: float) -> list[Record]:
+async def _drive(scripts, concurrency: int, stop: Stop, send, failures: tuple) -> list[Record]:
+    """Run ``concurrency`` simulated users, each taking the next script and sending its requests in order."""
     records: list[Record] = []
     source = iter(scripts)
-    loop = asyncio.get_running_loop()
 
     async def user_loop() -> None:
         perf = time.perf_counter
@@ -322,11 +309,10 @@ async def _drive_raw(scripts: Iterable[list[Prepared]], concurrency: int, stop: 
             for req in script:
                 if perf() >= stop.at or len(records) >= stop.max_requests:
                     return
-                host, port = req.url.host, req.url.port
                 started = perf()
                 try:
-                    status, body = await _send_raw(loop, host, port, req, timeout)
-                except (OSError, TimeoutError, ValueError) as exc:
+                    status, body = await send(req)
+                except failures as exc:
                     status, body = -1, type(exc).__name__.encode()
                 records.append(Record(req, started, perf(), status, body))
 

@@ -3,7 +3,8 @@
 WeChat never gets a 500: a forged or replayed request gets 403, a malformed one 400, an oversized
 one 413, and anything unexpected on ``/wechat`` is logged with its traceback and answered
 ``success`` (WeChat then shows nothing and does not retry). The dashboard (``/admin``) gets a
-friendly Chinese page for every error instead, never a stack trace.
+friendly Chinese page for every error instead, never a stack trace, and so does anything else a person opens
+in a browser; only the machine endpoints answer in short plain text.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from flask import Flask, Response, request
 from wechatpy.exceptions import InvalidSignatureException
 from werkzeug.exceptions import HTTPException
 
-from bot import admin
+from bot import admin, pages
 from bot.protocol import BadRequest
 
 log = logging.getLogger(__name__)
+
+MACHINE_PATHS = ("/wechat", "/healthz", "/metrics")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -37,6 +40,8 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
         if _is_admin():
             return admin.error_page(exc.code or 500)
+        if _is_for_people():
+            return pages.refusal(exc.code or 500)
         return Response(exc.name.lower(), status=exc.code or 500, mimetype="text/plain")
 
     @app.errorhandler(Exception)
@@ -46,7 +51,14 @@ def register_error_handlers(app: Flask) -> None:
             return Response("success", status=200, mimetype="text/plain")
         if _is_admin():
             return admin.error_page(500)
+        if _is_for_people():
+            return pages.refusal(500)
         return Response("internal error", status=500, mimetype="text/plain")
+
+
+def _is_for_people() -> bool:
+    # Everything but the machine endpoints (WeChat's webhook, health checks, scrapes) is opened in a browser.
+    return not request.path.startswith(MACHINE_PATHS)
 
 
 def _is_admin() -> bool:

@@ -42,6 +42,9 @@ REFUSALS = {
     403: ("链接无效", "这个链接不完整或被改动过，无法打开。请回到公众号重新发送关键词搜索。"),
     410: ("链接已过期", "为了保护内容，结果页链接只在一段时间内有效。请回到公众号重新发送关键词搜索。"),
     503: ("内容库正在准备中", texts.INDEX_NOT_READY),
+    404: ("页面不存在", "这个地址没有内容。请在公众号里发送关键词搜索文章和案例。"),
+    405: ("无法这样打开", "这个地址不能这样访问。请在公众号里发送关键词搜索文章和案例。"),
+    500: ("出了点问题", "页面暂时打不开，请稍后再试，或在公众号里重新搜索。"),
 }
 
 
@@ -186,8 +189,8 @@ def marked(text: str, spans) -> Markup:
 
 
 def refusal(status: int) -> Response:
-    """A friendly page for a link that cannot be shown (403 tampered, 410 expired, 503 no index)."""
-    heading, message = REFUSALS[status]
+    """A friendly page for a link that cannot be shown (403 tampered, 410 expired, 503 no index, other errors)."""
+    heading, message = REFUSALS.get(status, REFUSALS[500])
     html = render_template("pages/refused.html", title=heading, heading=heading, message=message)
     return _with_headers(Response(html, status=status, mimetype="text/html"))
 

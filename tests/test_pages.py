@@ -426,3 +426,16 @@ def test_a_forged_viewer_cookie_is_ignored(client, internal):
     )
     html = client.get("/r/" + token, headers={"User-Agent": DESKTOP_UA}).get_data(as_text=True)
     assert not shows_internal(html, internal)
+
+
+@pytest.mark.parametrize(("path", "status"), [("/", 404), ("/r/", 404), ("/no-such-page", 404)])
+def test_a_person_who_opens_a_wrong_address_gets_a_chinese_page(bot_app, path, status):
+    response = bot_app.test_client().get(path)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert "公众号" in response.get_data(as_text=True)
+
+
+def test_machine_endpoints_keep_short_plain_text_errors(bot_app):
+    response = bot_app.test_client().put("/wechat")
+    assert response.status_code == 405 and response.mimetype == "text/plain"

@@ -66,19 +66,6 @@ def chat(url: str | None, user: str, encrypt: bool) -> None:
     repl(sim)
 
 
-@cli.command()
-@click.option("--url", required=True, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat")
-@click.option("--concurrency", default=8, show_default=True, type=int, help="并发线程数")
-@click.option("--requests", "total", default=400, show_default=True, type=int, help="请求总数")
-@click.option("--plain", is_flag=True, help="用明文模式（默认安全模式）")
-def bench(url: str, concurrency: int, total: int, plain: bool) -> None:
-    """压测 webhook：并发发送搜索消息，报告延迟中位数和 p99。"""
-    from bot.loadtest import run
-
-    result = run(url, _settings(), concurrency=concurrency, total=total, encrypt=not plain)
-    click.echo(result.summary())
-
-
 @cli.group()
 def menu() -> None:
     """公众号自定义菜单：检查、发布 config/menu.yaml，查看线上菜单。"""

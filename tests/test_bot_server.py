@@ -104,7 +104,7 @@ def test_chat_command_over_http(gunicorn_url):
 def test_python_m_bot_help():
     out = subprocess.run([sys.executable, "-m", "bot", "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert out.returncode == 0
-    assert all(cmd in out.stdout for cmd in ("serve", "chat", "bench"))
+    assert all(cmd in out.stdout for cmd in ("serve", "chat", "menu"))
 
 
 def test_importing_bot_needs_no_environment():

@@ -9,171 +9,31 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import Counter, OrderedDict
-from dataclasses import asdict, dataclass, field
+from collections import Counter
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
 from indexer import generations, mapped, ranking
+from indexer.live import BUILD_HINT, Candidates, Generation
 from indexer.query import ParsedQuery, parse_query
-from indexer.schema import SCHEMA_VERSION
-from indexer.segment import active_resources, configure, get_segmenter
+from indexer.results import Hit, SearchResult, hit_from_fields
+from indexer.segment import configure, get_segmenter
 from indexer.snippets import make_snippet
 from indexer.spelling import correct
 
 log = logging.getLogger(__name__)
 mapped.install()  # searchers read the segments' memory maps instead of copying them
 
+__all__ = ["AUDIENCES", "Hit", "SearchResult", "Searcher", "open_searcher"]
+
 AUDIENCES = ("client", "employee")
-INTERNAL = wq.Term("visibility", "internal")
-BUILD_HINT = "请先运行 python -m indexer rebuild 建立索引"
 MIN_CORRECTION_DF = 2  # a homophone found in one document only is as likely noise as intent
 # Ranked candidates kept per generation for repeated queries and their next pages (更多 re-ran the
 # whole search); ~50 KB an entry (13 MB at most). A new generation starts with an empty cache.
 CACHE_SIZE = 256
-
-
-@dataclass
-class Hit:
-    """One result as callers see it."""
-
-    id: str
-    kind: str
-    title: str
-    url: str
-    tags: tuple[str, ...] = ()
-    date: str = ""
-    score: float = 0.0
-    snippet: str = ""
-    summary: str = ""
-    cover: str = ""
-    visibility: str = "public"
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """The hit in the JSON contract of DESIGN.md (plus highlight spans in the snippet)."""
-        data = asdict(self)
-        data["tags"] = list(self.tags)
-        data["score"] = round(self.score, 4)
-        data["highlights"] = [list(span) for span in self.highlights]
-        for key in ("summary", "cover", "visibility"):
-            data.pop(key)
-        return data
-
-
-@dataclass
-class SearchResult:
-    """Hits of one page plus what the bot needs to be honest about them."""
-
-    query: str
-    total: int = 0
-    weak: bool = False
-    hits: list[Hit] = field(default_factory=list)
-    corrected: str | None = None
-    related_tags: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        """`{"query", "total", "weak", "hits", "corrected", "related_tags"}`."""
-        return {
-            "query": self.query,
-            "total": self.total,
-            "weak": self.weak,
-            "hits": [h.to_json() for h in self.hits],
-            "corrected": self.corrected,
-            "related_tags": self.related_tags,
-        }
-
-
-class _TrackingStorage(FileStorage):
-    """Whoosh leaves a damaged file open when it fails to read it; remember what it opened."""
-
-    def __init__(self, path: str):
-        super().__init__(path, readonly=True)
-        self._opened: list = []
-
-    def open_file(self, name, **kwargs):
-        handle = super().open_file(name, **kwargs)
-        self._opened.append(handle)
-        return handle
-
-    def close_opened(self) -> None:
-        for handle in self._opened:
-            handle.close()
-
-
-@dataclass
-class _Candidates:
-    """Everything a search found before paging: what the cache keeps for a query."""
-
-    total: int = 0
-    weak: bool = False
-    ranked: list[ranking.Scored] = field(default_factory=list)
-    docs: list[dict] | None = None  # a listing (a tag or kind without words), newest first
-    corrected: str | None = None
-    related_tags: list[str] = field(default_factory=list)
-
-
-class _Generation:
-    """One opened generation: the Whoosh index, its metadata and lazily loaded extras."""
-
-    def __init__(self, path: Path, config_dir: Path | None):
-        storage = _TrackingStorage(str(path))
-        try:
-            self.index = whoosh_index.FileIndex(storage)
-            self.doc_count = self.index.doc_count()
-        except Exception as exc:  # Whoosh raises many kinds for missing or damaged files
-            storage.close_opened()
-            raise IndexNotReady(f"索引 {path.name} 无法打开（{type(exc).__name__}）：{BUILD_HINT}") from exc
-        self.path = path
-        self.meta = generations.read_json(path / "meta.json", {}) or {}
-        resources = active_resources()
-        self.rebuild_needed = (
-            self.meta.get("resources_hash") != resources.digest or self.meta.get("schema_version") != SCHEMA_VERSION
-        )
-        if self.rebuild_needed:
-            log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
-        self._pinyin: dict | None = None
-        self._internal: set[int] | None = None
-        self._cache: OrderedDict[tuple, _Candidates] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        # Typo help needs the pinyin map; load it now in the background, not on a user's query.
-        threading.Thread(target=lambda: self.pinyin_map, name="pinyin-warmup", daemon=True).start()
-
-    def internal_docs(self, searcher: WhooshSearcher) -> set[int]:
-        """Numbers of the `internal` documents (what a client must not see), found once per generation.
-
-        Whoosh would otherwise rebuild this set from the postings on every masked search (13% of
-        a search at 10,000 documents).
-        """
-        if self._internal is None:
-            self._internal = set(searcher.docs_for_query(INTERNAL))
-        return self._internal
-
-    def cached(self, key: tuple) -> _Candidates | None:
-        with self._cache_lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-            return found
-
-    def remember(self, key: tuple, found: _Candidates, size: int) -> None:
-        if size <= 0:
-            return
-        with self._cache_lock:
-            self._cache[key] = found
-            while len(self._cache) > size:
-                self._cache.popitem(last=False)
-
-    @property
-    def pinyin_map(self) -> dict:
-        if self._pinyin is None:
-            self._pinyin = generations.read_json(self.path / "pinyin.json", {}) or {}
-        return self._pinyin
 
 
 class Searcher:
@@ -188,13 +48,13 @@ class Searcher:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._stamp: tuple[int, int] | None = None
-        self._gen: _Generation | None = None
+        self._gen: Generation | None = None
         self._refresh()
         get_segmenter()  # load the dictionary now, not on the first message
         self.search("预热")  # and touch Whoosh's lazily read structures
 
     # -- generation handling -------------------------------------------------------------
-    def _refresh(self) -> _Generation:
+    def _refresh(self) -> Generation:
         try:
             st = os.stat(self.index_dir / generations.CURRENT)
         except FileNotFoundError:
@@ -213,7 +73,7 @@ class Searcher:
                         return self._gen
                     raise IndexNotReady(f"CURRENT 指向的索引 {path} 不存在：{BUILD_HINT}")
                 try:
-                    self._gen = _Generation(path, self.config_dir)
+                    self._gen = Generation(path, self.config_dir)
                 except IndexNotReady:
                     if self._gen is None:
                         raise
@@ -221,7 +81,7 @@ class Searcher:
                 self._stamp = stamp
         return self._gen
 
-    def _whoosh(self) -> tuple[_Generation, WhooshSearcher]:
+    def _whoosh(self) -> tuple[Generation, WhooshSearcher]:
         gen = self._refresh()
         local = self._local
         if getattr(local, "gen", None) is not gen:
@@ -253,10 +113,10 @@ class Searcher:
         result = SearchResult(query=query, total=found.total, weak=found.weak, corrected=found.corrected)
         result.related_tags = list(found.related_tags)
         if found.docs is not None:
-            result.hits = [_hit(d) for d in found.docs[offset : offset + limit]]
+            result.hits = [hit_from_fields(d) for d in found.docs[offset : offset + limit]]
             return result
         for scored in found.ranked[offset : offset + limit]:
-            hit = _hit(scored.load(searcher), scored.score)
+            hit = hit_from_fields(scored.load(searcher), scored.score)
             if scored.snippet is None:
                 text = scored.fields.get("body") or scored.fields.get("summary") or ""
                 scored.snippet = make_snippet(text, scored.words)
@@ -266,11 +126,11 @@ class Searcher:
         return result
 
     def _candidates(
-        self, gen: _Generation, searcher: WhooshSearcher, query: str, audience: str, kind: str | None, tag: str | None
-    ) -> _Candidates:
+        self, gen: Generation, searcher: WhooshSearcher, query: str, audience: str, kind: str | None, tag: str | None
+    ) -> Candidates:
         segmenter = get_segmenter()
         parsed = parse_query(query, segmenter, segmenter.resources)
-        found = _Candidates()
+        found = Candidates()
         tags = [*parsed.tags, *([tag] if tag else [])]
         filt = _filter(kind, tags)
         mask = gen.internal_docs(searcher) if audience == "client" else None
@@ -297,9 +157,9 @@ class Searcher:
         found = gen.cached(key)
         if found is None:
             mask = gen.internal_docs(searcher) if audience == "client" else None
-            found = _Candidates(docs=self._listing(searcher, _kind_filter(kind), mask))
+            found = Candidates(docs=self._listing(searcher, _kind_filter(kind), mask))
             gen.remember(key, found, self.cache_size)
-        return [_hit(d) for d in (found.docs or [])[:limit]]
+        return [hit_from_fields(d) for d in (found.docs or [])[:limit]]
 
     def get(self, doc_id: str, *, audience: str = "client") -> Hit | None:
         """One document by id, or None when it is gone or not for this audience."""
@@ -308,7 +168,7 @@ class Searcher:
         fields = searcher.document(id=doc_id)
         if not fields or (audience == "client" and fields.get("visibility") == "internal"):
             return None
-        return _hit(fields)
+        return hit_from_fields(fields)
 
     def stats(self) -> dict:
         """`{"documents", "by_kind", "generation", "built_at", "size_bytes", "rebuild_needed"}`."""
@@ -340,7 +200,7 @@ class Searcher:
         # Listings are cached: keep what a hit shows, not the body.
         return [{k: v for k, v in r.fields().items() if k != "body"} for r in results]
 
-    def _correct(self, gen: _Generation, parsed: ParsedQuery) -> str | None:
+    def _correct(self, gen: Generation, parsed: ParsedQuery) -> str | None:
         changed = False
         text = parsed.text
         segmenter = get_segmenter()
@@ -363,7 +223,7 @@ class Searcher:
         return max(searcher.doc_frequency(f, word) for f in ("title", "tags_text", "body"))
 
     def _related_tags(
-        self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: _Generation, mask, audience: str
+        self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: Generation, mask, audience: str
     ) -> list[str]:
         chars = {ch for g in parsed.content_groups for ch in g.word if "\u3400" <= ch <= "\u9fff"}
         counts: Counter[str] = Counter()
@@ -395,23 +255,6 @@ def _filter(kind: str | None, tags: list[str]):
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def _hit(fields: dict, score: float = 0.0) -> Hit:
-    summary = fields.get("summary") or ""
-    return Hit(
-        id=fields["id"],
-        kind=fields.get("kind", "article"),
-        title=fields.get("title", ""),
-        url=fields.get("url", ""),
-        tags=tuple(fields.get("tags") or ()),
-        date=fields.get("date") or "",
-        score=score,
-        snippet=summary[:90],
-        summary=summary,
-        cover=fields.get("cover") or "",
-        visibility=fields.get("visibility", "public"),
-    )
 
 
 def open_searcher(index_dir: Path | str, config_dir: Path | None = None, cache_size: int = CACHE_SIZE) -> Searcher:

@@ -96,7 +96,7 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
         add_document(ctx.settings, doc)
     except (CaseLinkError, OSError, ValueError) as exc:
         log.warning("收录转发文章失败：%s", exc)
-        return Text(texts.LINK_FAILED.format(error=exc))
+        return Text(texts.LINK_FAILED.format(error=texts.describe_error(exc)))
     return Text(texts.LINK_ADDED.format(title=shorten(doc.title, 60)))
 
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot import texts
 from bot.services import Services
 from config.errors import IndexLocked
 
@@ -129,7 +130,7 @@ def _run(services: Services, record: Record, notify: Callable[[Record], None] | 
         record.update(state=BUSY, error=str(exc))
     except Exception as exc:  # the record must say it failed, whatever the reason
         log.exception("重建索引失败")
-        record.update(state=FAILED, error=str(exc) or type(exc).__name__)
+        record.update(state=FAILED, error=texts.describe_error(exc))
     else:
         record.update(
             state=DONE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from config.errors import CaseLinkError
+
 KIND_NAMES = {"article": "文章", "case": "案例"}
 
 HELP = (
@@ -54,6 +56,12 @@ REINDEX_STARTED = "已开始重建索引，完成后会把结果发给你。"
 REINDEX_RUNNING = "已经有一个重建任务在进行，完成后会通知发起人。"
 REINDEX_DONE = "索引重建完成：{documents} 篇内容，{problems} 个问题，版本 {generation}。"
 REINDEX_FAILED = "索引重建失败：{error}"
+UNEXPECTED_ERROR = "服务器出错了（详情见服务日志），请稍后再试"
 LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
 HOT_EMPTY = "最近 7 天还没有搜索记录。"
+
+
+def describe_error(exc: Exception) -> str:
+    """A reason an admin can read: our own errors are written in Chinese; others stay in the log."""
+    return str(exc) if isinstance(exc, CaseLinkError) and str(exc) else UNEXPECTED_ERROR

@@ -11,6 +11,7 @@ import redis
 
 from bot import texts
 from bot.replies import TEXT_LIMIT, fit_list
+from config.errors import IndexLocked
 from indexer.search import Hit
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.stubs import StubServer
@@ -315,3 +316,15 @@ def test_scripted_conversation(scripted_app, api, internal_urls):
     assert "私域流量" in top
     assert unique in zero
     assert wx.text(ADMIN, "状态", "safe").text.startswith("索引：")
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (IndexLocked("rebuild，进程 1@vm"), "索引正在被另一个构建任务占用（rebuild，进程 1@vm），请稍后再试"),
+        (OSError(28, "No space left on device"), texts.UNEXPECTED_ERROR),
+        (ValueError("bad"), texts.UNEXPECTED_ERROR),
+    ],
+)
+def test_admins_see_failures_in_chinese(error, shown):
+    assert texts.describe_error(error) == shown

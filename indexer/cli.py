@@ -100,6 +100,8 @@ def _run_build(settings: Settings, mode: str, wait: float) -> None:
 
 
 def _print_report(report) -> None:
+    from indexer.sources import CATEGORIES
+
     if report.mode == "update":
         out.print(
             f"更新完成：新增 {report.added}，修改 {report.changed}，删除 {report.removed}，未变 {report.unchanged}",
@@ -113,9 +115,9 @@ def _print_report(report) -> None:
     if report.problems:
         table = Table("文件", "类别", "原因", "处理", title="构建报告")
         for p in report.problems:
-            table.add_row(p.path, p.category, p.reason, "跳过" if p.skipped else "已索引")
+            table.add_row(p.path, CATEGORIES.get(p.category, p.category), p.reason, "跳过" if p.skipped else "已索引")
         err.print(table)
-        counts = "，".join(f"{k} {v}" for k, v in sorted(report.summary().items()))
+        counts = "，".join(f"{CATEGORIES.get(k, k)} {v}" for k, v in sorted(report.summary().items()))
         err.print(f"按类别：{counts}", highlight=False)
 
 

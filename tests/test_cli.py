@@ -72,7 +72,7 @@ def test_human_table_shows_titles(built):
 def test_problems_in_content_exit_1_and_are_listed(tmp_path):
     proc = run("rebuild", "--content", str(BROKEN_CONTENT), "--index", str(tmp_path / "i"))
     assert proc.returncode == 1
-    assert "跳过" in proc.stdout and "yaml" in proc.stderr
+    assert "跳过" in proc.stdout and "YAML 无法解析" in proc.stderr
 
 
 def test_missing_index_exits_2_and_names_the_command(tmp_path):

@@ -1,8 +1,8 @@
 """The protocol floor: the least a correct WeChat webhook must do, with CaseLink's own libraries.
 
 Check the signature and timestamp, decrypt (safe mode), parse the message, answer a fixed text,
-encrypt the reply: ``bot.protocol.Codec`` (wechatpy's crypto) and ``wechatpy.parse_message`` /
-``TextReply``, exactly as ``bot.wechat`` uses them, on Flask, under the same gunicorn config, but
+encrypt the reply: ``bot.wechat.protocol.Codec`` (wechatpy's crypto) and ``wechatpy.parse_message`` /
+``TextReply``, exactly as ``bot.wechat.webhook`` uses them, on Flask, under the same gunicorn config, but
 with no search, no Redis and no conversation. ``python -m bench web`` serves it with
 ``gunicorn -c gunicorn.conf.py 'bench.echo_app:create_app()'`` beside the bot, so the ratio of
 the two is what CaseLink adds to the cost of WeChat's protocol itself.
@@ -17,7 +17,7 @@ from wechatpy import parse_message
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
-from bot.protocol import MAX_BODY, BadRequest, Codec
+from bot.wechat.protocol import MAX_BODY, BadRequest, Codec
 from config.settings import Settings, load_settings
 
 ECHO_TEXT = "收到"

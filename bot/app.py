@@ -8,16 +8,17 @@ import redis
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from bot import admin, errors, health, pages, wechat
-from bot.delivery import Delivery
+from bot.chat.normalize import normalize
 from bot.jobs import Jobs
-from bot.menu import load_menu
 from bot.metrics import Metrics
-from bot.normalize import normalize
-from bot.protocol import MAX_BODY, Codec
 from bot.services import EXTENSION, IndexHandle, Services
-from bot.state import State
-from bot.wxclient import SharedTokenClient
+from bot.store.state import State
+from bot.web import admin, errors, health, results
+from bot.wechat import webhook
+from bot.wechat.client import SharedTokenClient
+from bot.wechat.delivery import Delivery
+from bot.wechat.menu import load_menu
+from bot.wechat.protocol import MAX_BODY, Codec
 from config.errors import IndexNotReady
 from config.settings import Settings, load_dotenv_file, load_settings
 
@@ -59,9 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION] = svc
     _warm_up(svc)
 
-    app.register_blueprint(wechat.bp)
+    app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(results.bp)
     app.register_blueprint(admin.bp)
     errors.register_error_handlers(app)
     return app

@@ -46,7 +46,7 @@ def serve(host: str, port: int) -> None:
 @click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送")
 def chat(url: str | None, user: str, encrypt: bool) -> None:
     """模拟微信服务器：每行文字作为一条消息发给机器人，显示它的回复。"""
-    from bot.simulator import Simulator, app_transport, http_transport, repl
+    from bot.wechat.simulator import Simulator, app_transport, http_transport, repl
 
     settings = _settings()
     if encrypt and not settings.wechat_aes_key:
@@ -76,7 +76,7 @@ def _menu_file(path: str | None, settings) -> Path:
 
 
 def _checked_layout(path: Path) -> tuple[dict, dict]:
-    from bot.menu import load_layout, load_menu, validate_layout
+    from bot.wechat.menu import load_layout, load_menu, validate_layout
     from config.settings import PROJECT_ROOT
 
     try:
@@ -95,7 +95,7 @@ def _checked_layout(path: Path) -> tuple[dict, dict]:
 
 def _wechat_client(settings):
     from bot.app import connect_redis, make_wechat_client
-    from bot.state import State
+    from bot.store.state import State
 
     if not (settings.wechat_appid and settings.wechat_secret):
         click.echo("需要 WECHAT_APPID 和 WECHAT_SECRET 才能调用菜单接口", err=True)
@@ -135,7 +135,7 @@ def menu_show() -> None:
     """通过 menu/get 显示公众号当前的菜单。"""
     from wechatpy.exceptions import WeChatClientException
 
-    from bot.menu import describe, load_menu
+    from bot.wechat.menu import describe, load_menu
 
     settings = _settings()
     try:

@@ -16,11 +16,11 @@ from config.errors import IndexNotReady
 from config.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.delivery import Delivery
     from bot.jobs import Jobs
     from bot.metrics import Metrics
-    from bot.protocol import Codec
-    from bot.state import State
+    from bot.store.state import State
+    from bot.wechat.delivery import Delivery
+    from bot.wechat.protocol import Codec
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Services:
     state: State
     index: IndexHandle
     codec: Codec
-    wechat: Any  # bot.wxclient.SharedTokenClient
+    wechat: Any  # bot.wechat.client.SharedTokenClient
     delivery: Delivery
     jobs: Jobs
     menu: dict[str, str] = field(default_factory=dict)

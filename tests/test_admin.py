@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from bot import texts
-from bot.admin import MAX_LOGIN_FAILURES, SESSION_HOURS
+from bot.web.admin import SESSION_HOURS
+from bot.web.admin.auth import MAX_LOGIN_FAILURES
 from indexer import generations
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.conftest import BROKEN_CONTENT, make_settings
@@ -545,7 +546,7 @@ def test_employees_page_names_the_admins_from_the_settings(admin):
 def state(redis_url):
     import redis
 
-    from bot.state import State
+    from bot.store.state import State
 
     prefix = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # raw keys are looked at: keep them apart
     raw = redis.Redis.from_url(redis_url)
@@ -570,7 +571,7 @@ def test_role_holders_follow_the_role_keys(state):
 
 
 def test_invite_codes_are_listed_until_used_revoked_or_expired(state):
-    from bot.state import INVITE_TTL, LOGIN_FAILURE_TTL
+    from bot.store.state import INVITE_TTL, LOGIN_FAILURE_TTL
 
     state, raw, prefix = state
     used, kept, revoked = (state.create_invite("employee", "dashboard") for _ in range(3))
@@ -588,7 +589,7 @@ def test_invite_codes_are_listed_until_used_revoked_or_expired(state):
 
 
 def test_a_build_flag_is_claimed_once_and_released_only_by_its_build(state):
-    from bot.state import BUILD_FLAG_TTL
+    from bot.store.state import BUILD_FLAG_TTL
 
     state, raw, prefix = state
     first = {"run": "r1", "state": "running"}

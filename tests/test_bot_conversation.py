@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from bot import texts
-from bot.replies import TEXT_LIMIT, fit_list
+from bot.chat.replies import TEXT_LIMIT, fit_list
 from config.errors import IndexLocked
 from indexer.search import Hit
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid

@@ -187,7 +187,7 @@ def test_workers_share_one_access_token(make_app, api):
 
 
 def test_card_push_uses_a_news_message(make_app, api):
-    from bot.replies import Card
+    from bot.chat.replies import Card
 
     app = make_app()
     user = new_openid()
@@ -201,7 +201,7 @@ def test_card_push_uses_a_news_message(make_app, api):
 
 
 def _text(content: str):
-    from bot.replies import Text
+    from bot.chat.replies import Text
 
     return Text(content)
 

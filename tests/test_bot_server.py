@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from bot import texts
 from bot.cli import cli
-from bot.simulator import Simulator, app_transport, render, repl
+from bot.wechat.simulator import Simulator, app_transport, render, repl
 from config.settings import PROJECT_ROOT
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, new_openid, run_gunicorn
 from tests.conftest import shared_path
@@ -109,6 +109,6 @@ def test_python_m_bot_help():
 
 def test_importing_bot_needs_no_environment():
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    code = "import bot, bot.app, bot.wechat, bot.cli, bot.simulator; print('ok')"
+    code = "import bot, bot.app, bot.wechat.webhook, bot.cli, bot.wechat.simulator; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr

@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from bot import texts
-from bot.replies import Card, Text, from_dict, merge, to_dict
-from bot.state import MESSAGE_TTL, SESSION_TTL, State
+from bot.chat.replies import Card, Text, from_dict, merge, to_dict
+from bot.store.state import MESSAGE_TTL, SESSION_TTL, State
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 
@@ -102,7 +102,7 @@ def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog
     state = State(redis.Redis.from_url(private_redis.url, socket_connect_timeout=0.2), retry_after=0.2)
     assert state.save_session("u", {"q": "x"})
     private_redis.stop()
-    with caplog.at_level(logging.WARNING, logger="bot.state"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.state"):
         assert state.session("u") is None
         assert state.claim_message("id:9") is None
         assert state.claim_nonce("1", "2", "id:9", ttl=60) is True
@@ -141,7 +141,7 @@ def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sam
 
     private_redis.start()
     time.sleep(1.1)  # the state retries Redis a second after the last failure
-    with caplog.at_level(logging.WARNING, logger="bot.state"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.state"):
         after = wx.text(user, "私域流量", "safe").text
     assert after.endswith(texts.LIST_HINT + texts.MORE_HINT + "。")
     assert any("Redis 已恢复" in r.getMessage() for r in caplog.records)

@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.menu import load_layout, load_menu, validate_layout
+from bot.wechat.menu import load_layout, load_menu, validate_layout
 from config.settings import CONFIG_DIR
 from tests.bot_fixtures import APPID, SECRET
 from tests.stubs import StubServer

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from bot import links, texts, webauth
-from bot.pages import marked
-from bot.replies import TEXT_LIMIT
+from bot import links, texts
+from bot.chat.replies import TEXT_LIMIT
+from bot.web import oauth
+from bot.web.results import marked
 from tests.bot_fixtures import ADMIN, APPID, SECRET, make_bot_settings, new_openid
 from tests.stubs import StubServer
 
@@ -208,7 +209,7 @@ def test_refused_tokens_get_a_friendly_page(client, make, status, words):
 
 
 def test_a_viewer_cookie_is_not_a_results_token(client):
-    cookie = webauth.viewer_cookie(client.application.extensions["caselink"].settings, ADMIN)
+    cookie = oauth.viewer_cookie(client.application.extensions["caselink"].settings, ADMIN)
     assert client.get("/r/" + cookie).status_code == 403  # another salt
 
 
@@ -261,7 +262,7 @@ def test_filters_corrections_weak_and_empty_results_are_said_like_the_bot(client
 
 
 def test_links_other_than_http_are_not_made_clickable():
-    from bot.pages import hit_view
+    from bot.web.results import hit_view
     from indexer.search import Hit
 
     view = hit_view(Hit(id="x", kind="article", title="t", url="javascript:alert(1)"))
@@ -285,8 +286,8 @@ def test_a_client_token_never_shows_internal_hits(client, state, internal):
     state.set_role(employee, "employee")
     token = token_for(INTERNAL_QUERY, "client")
     client.set_cookie(
-        webauth.VIEWER_COOKIE,
-        webauth.viewer_cookie(client.application.extensions["caselink"].settings, employee),
+        oauth.VIEWER_COOKIE,
+        oauth.viewer_cookie(client.application.extensions["caselink"].settings, employee),
         path="/r/",
     )
     for ua in (WECHAT_UA, DESKTOP_UA):
@@ -308,7 +309,7 @@ def wechat_round_trip(client, api, token: str, openid: str | None, errcode: int 
     first = client.get("/r/" + token, headers={"User-Agent": WECHAT_UA})
     assert first.status_code == 302
     location = first.headers["Location"]
-    assert location.startswith(webauth.AUTHORIZE_URL + "?appid=" + APPID + "&redirect_uri=")
+    assert location.startswith(oauth.AUTHORIZE_URL + "?appid=" + APPID + "&redirect_uri=")
     assert location.endswith("&response_type=code&scope=snsapi_base&state=" + location.split("state=")[1])
     assert location.endswith("#wechat_redirect")
     query = parse_qs(urlsplit(location).query)
@@ -417,8 +418,8 @@ def test_without_appid_and_secret_there_is_no_redirect(tmp_path, redis_url, samp
 def test_a_forged_viewer_cookie_is_ignored(client, internal):
     token = token_for(INTERNAL_QUERY, "employee")
     client.set_cookie(
-        webauth.VIEWER_COOKIE,
-        webauth.viewer_cookie(
+        oauth.VIEWER_COOKIE,
+        oauth.viewer_cookie(
             client.application.extensions["caselink"].settings.with_overrides(secret_key="someone-elses-secret-key"),
             ADMIN,
         ),

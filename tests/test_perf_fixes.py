@@ -15,7 +15,7 @@ import uuid
 import pytest
 import redis
 
-from bot.state import PENDING_MARK, State
+from bot.store.state import PENDING_MARK, State
 from indexer import generations, mapped
 from indexer.build import rebuild, update
 from indexer.search import MIN_CORRECTION_DF, open_searcher

@@ -8,7 +8,7 @@ from dataclasses import replace
 from urllib.parse import urlparse
 
 from bot import buildjob, texts
-from bot.replies import Reply, Text, shorten
+from bot.chat.replies import Reply, Text, shorten
 from bot.services import Context
 from config.errors import CaseLinkError
 

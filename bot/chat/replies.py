@@ -1,4 +1,4 @@
-"""Reply values that handlers return, and how they become WeChat XML within WeChat's limits.
+"""Reply values that handlers return, fitted within WeChat's limits (``bot.wechat.render`` makes the XML).
 
 Official doc 被动回复用户消息: a text reply's Content is at most 2048 bytes; a news reply to a user
 message shows one article. We trim lists by whole items so a link is never cut in half.
@@ -6,12 +6,9 @@ message shows one article. We trim lists by whole items so a link is never cut i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from wechatpy.replies import ArticlesReply, TextReply
 
 from bot import texts
 
@@ -55,27 +52,6 @@ def from_dict(data: dict[str, Any]) -> Reply:
     """Inverse of :func:`to_dict`."""
     kind = data.pop("type")
     return {"text": Text, "card": Card}.get(kind, Silent)(**data)
-
-
-def render_xml(reply: Reply, to_user: str, from_account: str) -> str:
-    """The passive-reply XML for ``reply`` (``success`` for Silent)."""
-    now = int(time.time())
-    if isinstance(reply, Text):
-        return TextReply(source=from_account, target=to_user, time=now, content=_xml_safe(reply.content)).render()
-    if isinstance(reply, Card):
-        article = {
-            "title": _xml_safe(reply.title),
-            "description": _xml_safe(reply.description),
-            "image": _xml_safe(reply.image),
-            "url": _xml_safe(reply.url),
-        }
-        return ArticlesReply(source=from_account, target=to_user, time=now, articles=[article]).render()
-    return "success"
-
-
-def _xml_safe(value: str) -> str:
-    # Content goes into CDATA: the only sequence that can break out of it is "]]>".
-    return (value or "").replace("]]>", "]] >")
 
 
 def size(text: str) -> int:

@@ -4,7 +4,7 @@ The page is one request: server-rendered, CSS inline, no script. Who sees what:
 - a token from a client's search shows public content only, whoever opens it;
 - a token from an employee's search may have been forwarded to anyone, so internal hits are shown
   only to a viewer verified as a current employee through WeChat web authorisation
-  (``bot.webauth``); when that cannot be done, public hits with a note.
+  (``bot.web.oauth``); when that cannot be done, public hits with a note.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
-from bot import texts, webauth
+from bot import texts
+from bot.access import role_of
+from bot.chat.replies import shorten
 from bot.links import LinkRefused, ResultLink, read_token
-from bot.replies import shorten
-from bot.roles import role_of
 from bot.services import Services, services
+from bot.web import oauth
 from config.errors import IndexNotReady
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def results(token: str) -> Response:
     viewer = identify(svc, link, page_url)
     if viewer.redirect:
         response = redirect(viewer.redirect, code=302)
-        response.set_cookie(webauth.NONCE_COOKIE, viewer.nonce or "", max_age=webauth.STATE_TTL, **_cookie_flags())
+        response.set_cookie(oauth.NONCE_COOKIE, viewer.nonce or "", max_age=oauth.STATE_TTL, **_cookie_flags())
         return _with_headers(response)
     try:
         searcher = svc.index.searcher()
@@ -93,7 +94,7 @@ def results(token: str) -> Response:
     html = render_template("pages/results.html", **page_context(link, result, viewer, page_url))
     response = Response(html, mimetype="text/html")
     if viewer.cookie:
-        response.set_cookie(webauth.VIEWER_COOKIE, viewer.cookie, max_age=webauth.VIEWER_TTL, **_cookie_flags())
+        response.set_cookie(oauth.VIEWER_COOKIE, viewer.cookie, max_age=oauth.VIEWER_TTL, **_cookie_flags())
     return _with_headers(response)
 
 
@@ -102,25 +103,25 @@ def identify(svc: Services, link: ResultLink, page_url: str) -> Viewer:
     if link.audience != "employee":
         return Viewer("client")
     settings = svc.settings
-    openid = webauth.read_viewer(settings, request.cookies.get(webauth.VIEWER_COOKIE))
+    openid = oauth.read_viewer(settings, request.cookies.get(oauth.VIEWER_COOKIE))
     if openid:
         return Viewer(_audience_of(svc, openid))
     unchecked = Viewer("client", note=texts.PAGE_INTERNAL_NOTE)
     if "state" in request.args or "code" in request.args:  # back from WeChat: never go round again
-        nonce = request.cookies.get(webauth.NONCE_COOKIE, "")
-        if not webauth.check_state(settings, request.args.get("state", ""), page_url, nonce):
+        nonce = request.cookies.get(oauth.NONCE_COOKIE, "")
+        if not oauth.check_state(settings, request.args.get("state", ""), page_url, nonce):
             log.warning("网页授权返回的 state 无效或已过期")
             return unchecked
         try:
-            openid = webauth.exchange_code(settings, request.args.get("code", ""))
-        except webauth.WebAuthError as exc:
+            openid = oauth.exchange_code(settings, request.args.get("code", ""))
+        except oauth.WebAuthError as exc:
             log.warning("网页授权失败：%s", exc)
             return unchecked
-        return Viewer(_audience_of(svc, openid), cookie=webauth.viewer_cookie(settings, openid))
-    if webauth.possible(settings, request.user_agent.string):
-        nonce = webauth.new_nonce()
-        state = webauth.make_state(settings, page_url, nonce)
-        return Viewer(redirect=webauth.authorize_url(settings, page_url, state), nonce=nonce)
+        return Viewer(_audience_of(svc, openid), cookie=oauth.viewer_cookie(settings, openid))
+    if oauth.possible(settings, request.user_agent.string):
+        nonce = oauth.new_nonce()
+        state = oauth.make_state(settings, page_url, nonce)
+        return Viewer(redirect=oauth.authorize_url(settings, page_url, state), nonce=nonce)
     return unchecked
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import admin_commands, texts
-from bot.conversation import respond_to_text
-from bot.replies import SILENT, Reply, Text, from_dict, merge, to_dict
-from bot.roles import resolve_role
+from bot import texts
+from bot.access import resolve_role
+from bot.chat import admin_commands
+from bot.chat.conversation import respond_to_text
+from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
 from bot.services import Context, Services
 
 log = logging.getLogger(__name__)

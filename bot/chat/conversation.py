@@ -1,6 +1,6 @@
 """What the bot does with a line of text: commands, searches, pages and picks (DESIGN.md "Conversation").
 
-Commands are matched on the normalised text (see ``bot.normalize``); admin commands are only
+Commands are matched on the normalised text (see ``bot.chat.normalize``); admin commands are only
 looked up for admins, so for everyone else they are simply searched for, revealing nothing.
 """
 
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import admin_commands, roles, texts
+from bot import texts
+from bot.chat import admin_commands, roles
+from bot.chat.normalize import normalize, strip_trailing
+from bot.chat.replies import Reply, Text, card, fit_list, shorten
 from bot.links import results_url
-from bot.normalize import normalize, strip_trailing
-from bot.replies import Reply, Text, card, fit_list, shorten
 from bot.services import Context
 from config.errors import IndexNotReady
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from wechatpy.crypto import WeChatCrypto
 
-from bot.protocol import sign
+from bot.wechat.protocol import sign
 
 Transport = Callable[[dict, bytes], tuple[int, str]]
 LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)

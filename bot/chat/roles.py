@@ -1,42 +1,13 @@
-"""Who may see what: clients by default, employees by one-time invite, admins by setting or invite."""
+"""Role commands: ``绑定 CODE`` for anyone, ``邀请`` for admins (the policy itself is ``bot.access``)."""
 
 from __future__ import annotations
 
-import hmac
-import re
-
 from bot import texts
-from bot.replies import Reply, Text
+from bot.access import is_invite_code
+from bot.chat.replies import Reply, Text
 from bot.services import Context
-from bot.state import INVITE_ALPHABET, INVITE_LENGTH, State
-from config.settings import Settings
 
 MAX_BIND_FAILURES = 5  # per hour and user; 31^6 codes make guessing hopeless at that rate
-_CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
-
-
-def is_invite_code(code: str) -> bool:
-    """Whether ``code`` has the shape of an invite code (6 letters/digits of the invite alphabet)."""
-    return bool(_CODE.match(code))
-
-
-def role_of(settings: Settings, state: State, openid: str) -> str:
-    """The user's role: admin (setting or granted), employee (granted), else client."""
-    if is_configured_admin(settings, openid):
-        return "admin"
-    return resolve_role(settings, openid, state.role(openid))
-
-
-def is_configured_admin(settings: Settings, openid: str) -> bool:
-    """Whether ADMIN_OPENIDS lists ``openid``."""
-    return any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids)
-
-
-def resolve_role(settings: Settings, openid: str, granted: str | None) -> str:
-    """The role from the settings and the role stored for the user (``State.role``)."""
-    if is_configured_admin(settings, openid):
-        return "admin"
-    return granted if granted in ("employee", "admin") else "client"
 
 
 def bind(ctx: Context, code: str) -> Reply:

@@ -15,8 +15,8 @@ from flask import Flask, Response, request
 from wechatpy.exceptions import InvalidSignatureException
 from werkzeug.exceptions import HTTPException
 
-from bot import admin, pages
-from bot.protocol import BadRequest
+from bot.web import admin, results
+from bot.wechat.protocol import BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def register_error_handlers(app: Flask) -> None:
         if _is_admin():
             return admin.error_page(exc.code or 500)
         if _is_for_people():
-            return pages.refusal(exc.code or 500)
+            return results.refusal(exc.code or 500)
         return Response(exc.name.lower(), status=exc.code or 500, mimetype="text/plain")
 
     @app.errorhandler(Exception)
@@ -52,7 +52,7 @@ def register_error_handlers(app: Flask) -> None:
         if _is_admin():
             return admin.error_page(500)
         if _is_for_people():
-            return pages.refusal(500)
+            return results.refusal(500)
         return Response("internal error", status=500, mimetype="text/plain")
 
 

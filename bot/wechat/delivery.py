@@ -19,9 +19,9 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
+from bot.chat.replies import Card, Reply, Silent, Text, to_dict
 from bot.jobs import Jobs
-from bot.replies import Card, Reply, Silent, Text, to_dict
-from bot.state import State
+from bot.store.state import State
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics

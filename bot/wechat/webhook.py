@@ -11,10 +11,10 @@ import time
 from flask import Blueprint, Response, request
 from wechatpy import parse_message
 
-from bot import dispatch
-from bot.protocol import XML_CONTENT_TYPES, BadRequest, Replay
-from bot.replies import render_xml
+from bot.chat import dispatch
 from bot.services import services
+from bot.wechat.protocol import XML_CONTENT_TYPES, BadRequest, Replay
+from bot.wechat.render import render_xml
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,41 @@
+"""Who may see what: clients by default, employees by one-time invite, admins by setting or invite.
+
+The policy every room asks (chat, results pages, dashboard); the commands that change roles live in
+``bot.chat.roles`` and the stored roles in ``bot.store``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import TYPE_CHECKING
+
+from bot.store.state import INVITE_ALPHABET, INVITE_LENGTH
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.store.state import State
+
+_CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
+
+
+def is_invite_code(code: str) -> bool:
+    """Whether ``code`` has the shape of an invite code (6 letters/digits of the invite alphabet)."""
+    return bool(_CODE.match(code))
+
+
+def is_configured_admin(settings: Settings, openid: str) -> bool:
+    """Whether ADMIN_OPENIDS lists ``openid``."""
+    return any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids)
+
+
+def resolve_role(settings: Settings, openid: str, granted: str | None) -> str:
+    """The role from the settings and the role stored for the user (``State.role``)."""
+    if is_configured_admin(settings, openid):
+        return "admin"
+    return granted if granted in ("employee", "admin") else "client"
+
+
+def role_of(settings: Settings, state: State, openid: str) -> str:
+    """The user's role, reading the stored one: admin (setting or granted), employee (granted), else client."""
+    return resolve_role(settings, openid, state.role(openid))

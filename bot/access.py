@@ -10,11 +10,11 @@ import hmac
 import re
 from typing import TYPE_CHECKING
 
-from bot.store.state import INVITE_ALPHABET, INVITE_LENGTH
+from bot.store.people import INVITE_ALPHABET, INVITE_LENGTH
 from config.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.store.state import State
+    from bot.store import Store
 
 _CODE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
 
@@ -30,12 +30,12 @@ def is_configured_admin(settings: Settings, openid: str) -> bool:
 
 
 def resolve_role(settings: Settings, openid: str, granted: str | None) -> str:
-    """The role from the settings and the role stored for the user (``State.role``)."""
+    """The role from the settings and the role stored for the user (``Store.role``)."""
     if is_configured_admin(settings, openid):
         return "admin"
     return granted if granted in ("employee", "admin") else "client"
 
 
-def role_of(settings: Settings, state: State, openid: str) -> str:
+def role_of(settings: Settings, store: Store, openid: str) -> str:
     """The user's role, reading the stored one: admin (setting or granted), employee (granted), else client."""
-    return resolve_role(settings, openid, state.role(openid))
+    return resolve_role(settings, openid, store.people.role(openid))

@@ -12,7 +12,7 @@ from bot.chat.normalize import normalize
 from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
-from bot.store.state import State
+from bot.store import Store
 from bot.web import admin, errors, health, results
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
@@ -42,17 +42,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)
 
-    state = State(connect_redis(settings))
+    store = Store(connect_redis(settings))
     jobs = Jobs()
     metrics = Metrics()
-    client = make_wechat_client(settings, state)
+    client = make_wechat_client(settings, store)
     svc = Services(
         settings=settings,
-        state=state,
+        store=store,
         index=IndexHandle(settings),
         codec=Codec(settings),
         wechat=client,
-        delivery=Delivery(state, jobs, client, settings.reply_deadline, metrics),
+        delivery=Delivery(store, jobs, client, settings.reply_deadline, metrics),
         jobs=jobs,
         menu=load_menu(settings.config_dir / "menu.yaml"),
         metrics=metrics,
@@ -68,14 +68,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def make_wechat_client(settings: Settings, state: State) -> SharedTokenClient:
-    """The WeChat API client whose access token lives in ``state`` (shared by every worker)."""
+def make_wechat_client(settings: Settings, store: Store) -> SharedTokenClient:
+    """The WeChat API client whose access token lives in ``store`` (shared by every worker)."""
     return SharedTokenClient(
         settings.wechat_appid,
         settings.wechat_secret,
         api_base=settings.wechat_api_base,
-        session=state.token_storage(),
-        lock=state.lock,
+        session=store.token_storage(),
+        lock=store.lock,
     )
 
 

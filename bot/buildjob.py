@@ -59,21 +59,21 @@ def start(services: Services, by: str, notify: Callable[[Record], None] | None =
         "done": 0,
         "total": 0,
     }
-    claimed = services.state.claim_build(scope(services), record)
+    claimed = services.store.builds.claim(scope(services), record)
     if claimed is False and _take_over(services):
-        claimed = services.state.claim_build(scope(services), record)
+        claimed = services.store.builds.claim(scope(services), record)
     if claimed is False:
         return False
     if not services.jobs.start_once(JOB, lambda: _run(services, record, notify)):
         if claimed:  # a build started here while Redis was away is still running
-            services.state.release_build(scope(services), {**record, "state": BUSY, "finished": time.time()})
+            services.store.builds.release(scope(services), {**record, "state": BUSY, "finished": time.time()})
         return False
     return True
 
 
 def status(services: Services) -> Record | None:
     """The current or last build: its record, or None when nothing is known."""
-    record = services.state.build_record(scope(services))
+    record = services.store.builds.record(scope(services))
     running_here = services.jobs.running(JOB)
     if record is None:
         return {"state": RUNNING, "phase": "collect", "done": 0, "total": 0} if running_here else None
@@ -85,12 +85,12 @@ def status(services: Services) -> Record | None:
 
 def _take_over(services: Services) -> bool:
     """Close the record of a build whose process died on this machine; True if there was one."""
-    record = services.state.build_record(scope(services))
+    record = services.store.builds.record(scope(services))
     if not record or record["state"] != RUNNING or not _died_here(record):
         return False
     del record["alive"]
     record.update(state=FAILED, error=INTERRUPTED, finished=time.time())
-    services.state.release_build(scope(services), record)
+    services.store.builds.release(scope(services), record)
     return True
 
 
@@ -110,7 +110,7 @@ def _died_here(record: Record) -> bool:
 def _run(services: Services, record: Record, notify: Callable[[Record], None] | None) -> None:
     from indexer.build import rebuild
 
-    state, name = services.state, scope(services)
+    store, name = services.store, scope(services)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(services, record, stop), name="caselink-build-beat", daemon=True)
     beat.start()
@@ -122,7 +122,7 @@ def _run(services: Services, record: Record, notify: Callable[[Record], None] | 
         if done == total or now - last >= PROGRESS_EVERY:
             last = now
             record.update(phase="index", done=done, total=total)
-            state.save_build(name, record)
+            store.builds.save(name, record)
 
     try:
         report = rebuild(services.settings, progress=progress)
@@ -144,7 +144,7 @@ def _run(services: Services, record: Record, notify: Callable[[Record], None] | 
         stop.set()
         beat.join()  # so that no late heartbeat overwrites the final record
         record["finished"] = time.time()
-        state.release_build(name, record)
+        store.builds.release(name, record)
     log.info("重建索引结束：%s %s", record["state"], record.get("generation", record.get("error", "")))
     if notify:
         notify(record)
@@ -153,4 +153,4 @@ def _run(services: Services, record: Record, notify: Callable[[Record], None] | 
 def _heartbeat(services: Services, record: Record, stop: threading.Event) -> None:
     # Reading sources (URL lists, the WeChat API) reports no progress and may take minutes.
     while not stop.wait(HEARTBEAT):
-        services.state.save_build(scope(services), dict(record))
+        services.store.builds.save(scope(services), dict(record))

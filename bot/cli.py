@@ -95,12 +95,12 @@ def _checked_layout(path: Path) -> tuple[dict, dict]:
 
 def _wechat_client(settings):
     from bot.app import connect_redis, make_wechat_client
-    from bot.store.state import State
+    from bot.store import Store
 
     if not (settings.wechat_appid and settings.wechat_secret):
         click.echo("需要 WECHAT_APPID 和 WECHAT_SECRET 才能调用菜单接口", err=True)
         raise SystemExit(2)
-    return make_wechat_client(settings, State(connect_redis(settings)))
+    return make_wechat_client(settings, Store(connect_redis(settings)))
 
 
 @menu.command("check")

@@ -18,7 +18,7 @@ from config.settings import Settings
 if TYPE_CHECKING:
     from bot.jobs import Jobs
     from bot.metrics import Metrics
-    from bot.store.state import State
+    from bot.store import Store
     from bot.wechat.delivery import Delivery
     from bot.wechat.protocol import Codec
 
@@ -66,7 +66,7 @@ class Services:
     """Everything handlers may use; built once in ``create_app`` and kept in ``app.extensions``."""
 
     settings: Settings
-    state: State
+    store: Store
     index: IndexHandle
     codec: Codec
     wechat: Any  # bot.wechat.client.SharedTokenClient
@@ -115,8 +115,8 @@ class Context:
         return self.role == "admin"
 
     @property
-    def state(self) -> State:
-        return self.services.state
+    def store(self) -> Store:
+        return self.services.store
 
     @property
     def settings(self) -> Settings:

@@ -539,69 +539,70 @@ def test_employees_page_names_the_admins_from_the_settings(admin):
     assert "配置中的管理员" in page and ADMIN in page
 
 
-# --- the State behind the dashboard, and life without Redis ------------------------------------------
+# --- the Store behind the dashboard, and life without Redis ------------------------------------------
 
 
 @pytest.fixture
-def state(redis_url):
+def store(redis_url):
     import redis
 
-    from bot.store.state import State
+    from bot.store import Store
 
     prefix = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # raw keys are looked at: keep them apart
     raw = redis.Redis.from_url(redis_url)
-    yield State(raw, prefix=prefix), raw, prefix
+    yield Store(raw, prefix=prefix), raw, prefix
     keys = list(raw.scan_iter(prefix + "*"))
     if keys:
         raw.delete(*keys)
 
 
-def test_role_holders_follow_the_role_keys(state):
-    state, raw, prefix = state
-    state.set_role("o-a", "employee")
-    state.set_role("o-b", "admin")
-    assert {(h["openid"], h["role"]) for h in state.role_holders()} == {("o-a", "employee"), ("o-b", "admin")}
-    state.forget("o-a")  # unsubscribed
+def test_role_holders_follow_the_role_keys(store):
+    store, raw, prefix = store
+    store.people.set_role("o-a", "employee")
+    store.people.set_role("o-b", "admin")
+    assert {(h["openid"], h["role"]) for h in store.people.role_holders()} == {("o-a", "employee"), ("o-b", "admin")}
+    store.forget("o-a")  # unsubscribed
     raw.delete(prefix + "role:o-b")  # the role key is the truth, the list only an index
-    assert state.role_holders() == []
+    assert store.people.role_holders() == []
     assert raw.hlen(prefix + "roles") == 0
-    state.set_role("o-c", "employee")
-    assert state.revoke_role("o-c") and not state.revoke_role("o-c")
-    assert state.role("o-c") is None
+    store.people.set_role("o-c", "employee")
+    assert store.people.revoke_role("o-c") and not store.people.revoke_role("o-c")
+    assert store.people.role("o-c") is None
 
 
-def test_invite_codes_are_listed_until_used_revoked_or_expired(state):
-    from bot.store.state import INVITE_TTL, LOGIN_FAILURE_TTL
+def test_invite_codes_are_listed_until_used_revoked_or_expired(store):
+    from bot.store.logins import LOGIN_FAILURE_TTL
+    from bot.store.people import INVITE_TTL
 
-    state, raw, prefix = state
-    used, kept, revoked = (state.create_invite("employee", "dashboard") for _ in range(3))
-    listed = {i["code"]: i for i in state.invites()}
+    store, raw, prefix = store
+    used, kept, revoked = (store.people.create_invite("employee", "dashboard") for _ in range(3))
+    listed = {i["code"]: i for i in store.people.invites()}
     assert set(listed) == {used, kept, revoked}
     assert listed[kept]["by"] == "dashboard" and listed[kept]["expires"] - listed[kept]["at"] == INVITE_TTL
-    assert state.redeem_invite(used) == "employee"
-    assert state.revoke_invite(revoked) and not state.revoke_invite(revoked)
-    assert [i["code"] for i in state.invites()] == [kept]
+    assert store.people.redeem_invite(used) == "employee"
+    assert store.people.revoke_invite(revoked) and not store.people.revoke_invite(revoked)
+    assert [i["code"] for i in store.people.invites()] == [kept]
     raw.delete(prefix + "invite:" + kept)  # expired
-    assert state.invites() == [] and raw.zcard(prefix + "invites") == 0
+    assert store.people.invites() == [] and raw.zcard(prefix + "invites") == 0
 
-    assert state.add_login_failure("10.0.0.1") == 1 and state.login_failures("10.0.0.1") == 1
+    assert store.logins.add_failure("10.0.0.1") == 1 and store.logins.failures("10.0.0.1") == 1
     assert 0 < raw.ttl(prefix + "loginfail:10.0.0.1") <= LOGIN_FAILURE_TTL
 
 
-def test_a_build_flag_is_claimed_once_and_released_only_by_its_build(state):
-    from bot.store.state import BUILD_FLAG_TTL
+def test_a_build_flag_is_claimed_once_and_released_only_by_its_build(store):
+    from bot.store.builds import BUILD_FLAG_TTL
 
-    state, raw, prefix = state
+    store, raw, prefix = store
     first = {"run": "r1", "state": "running"}
-    assert state.claim_build("ix", first) is True
-    assert state.claim_build("ix", {"run": "r2", "state": "running"}) is False
-    assert state.build_record("ix") == {**first, "alive": True}
+    assert store.builds.claim("ix", first) is True
+    assert store.builds.claim("ix", {"run": "r2", "state": "running"}) is False
+    assert store.builds.record("ix") == {**first, "alive": True}
     assert 0 < raw.ttl(prefix + "build:ix:flag") <= BUILD_FLAG_TTL
-    state.release_build("ix", {"run": "other", "state": "done"})  # not the flag's build
+    store.builds.release("ix", {"run": "other", "state": "done"})  # not the flag's build
     assert raw.get(prefix + "build:ix:flag") == b"r1"
-    state.release_build("ix", {"run": "r1", "state": "done"})
-    assert state.build_record("ix") == {"run": "r1", "state": "done", "alive": False}
-    assert state.claim_build("ix", {"run": "r3", "state": "running"}) is True
+    store.builds.release("ix", {"run": "r1", "state": "done"})
+    assert store.builds.record("ix") == {"run": "r1", "state": "done", "alive": False}
+    assert store.builds.claim("ix", {"run": "r3", "state": "running"}) is True
 
 
 def test_the_dashboard_works_without_redis(tmp_path, private_redis, sample_settings):
@@ -634,7 +635,7 @@ def test_a_build_whose_worker_died_is_shown_interrupted_and_can_be_restarted(tmp
         svc = app.extensions["caselink"]
         dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
         record = {"run": "dead", "state": "running", "host": socket.gethostname(), "pid": int(dead.stdout)}
-        assert svc.state.claim_build(buildjob.scope(svc), {**record, "started": time.time(), "by": "dashboard"})
+        assert svc.store.builds.claim(buildjob.scope(svc), {**record, "started": time.time(), "by": "dashboard"})
         user = Admin(app)
         user.login()
         assert "重建中断" in user.get("/admin/reindex").text

@@ -11,7 +11,9 @@ import redis
 
 from bot import texts
 from bot.chat.replies import Card, Text, from_dict, merge, to_dict
-from bot.store.state import MESSAGE_TTL, SESSION_TTL, State
+from bot.store import Store
+from bot.store.messages import MESSAGE_TTL
+from bot.store.sessions import SESSION_TTL
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 
@@ -28,46 +30,46 @@ def raw(redis_url):
 
 
 @pytest.fixture
-def state(raw):
-    return State(raw, prefix=PREFIX)
+def store(raw):
+    return Store(raw, prefix=PREFIX)
 
 
-def test_messages_are_claimed_once_and_replies_kept_for_a_minute(state, raw):
-    assert state.claim_message("id:1") is True
-    assert state.claim_message("id:1") is False
-    assert state.stored_reply("id:1") is None  # still being processed
-    state.store_reply("id:1", "<xml>reply</xml>")
-    assert state.stored_reply("id:1") == "<xml>reply</xml>"
+def test_messages_are_claimed_once_and_replies_kept_for_a_minute(store, raw):
+    assert store.messages.claim("id:1") is True
+    assert store.messages.claim("id:1") is False
+    assert store.messages.stored_reply("id:1") is None  # still being processed
+    store.messages.store_reply("id:1", "<xml>reply</xml>")
+    assert store.messages.stored_reply("id:1") == "<xml>reply</xml>"
     ttl = raw.ttl(PREFIX + "msg:id:1")
     assert 0 < ttl <= MESSAGE_TTL
 
 
-def test_nonce_reuse_is_allowed_only_for_the_same_message(state):
-    assert state.claim_nonce("1700000000", "n1", "id:1", ttl=600)
-    assert state.claim_nonce("1700000000", "n1", "id:1", ttl=600)
-    assert not state.claim_nonce("1700000000", "n1", "id:2", ttl=600)
+def test_nonce_reuse_is_allowed_only_for_the_same_message(store):
+    assert store.messages.claim_nonce("1700000000", "n1", "id:1", ttl=600)
+    assert store.messages.claim_nonce("1700000000", "n1", "id:1", ttl=600)
+    assert not store.messages.claim_nonce("1700000000", "n1", "id:2", ttl=600)
 
 
-def test_sessions_expire_after_30_minutes(state, raw):
-    assert state.save_session("u", {"q": "品牌", "ids": ["a"]})
-    assert state.session("u") == {"q": "品牌", "ids": ["a"]}
+def test_sessions_expire_after_30_minutes(store, raw):
+    assert store.sessions.save("u", {"q": "品牌", "ids": ["a"]})
+    assert store.sessions.get("u") == {"q": "品牌", "ids": ["a"]}
     assert 0 < raw.ttl(PREFIX + "session:u") <= SESSION_TTL
 
 
-def test_invites_are_single_use_and_expire_in_7_days(state, raw):
-    code = state.create_invite("employee", "admin")
+def test_invites_are_single_use_and_expire_in_7_days(store, raw):
+    code = store.people.create_invite("employee", "admin")
     assert len(code) == 6
     assert 6 * 86400 < raw.ttl(PREFIX + "invite:" + code) <= 7 * 86400
-    assert state.redeem_invite(code) == "employee"
-    assert state.redeem_invite(code) is None
+    assert store.people.redeem_invite(code) == "employee"
+    assert store.people.redeem_invite(code) is None
 
 
-def test_pending_answers_round_trip_in_order(state):
-    state.push_pending("u", to_dict(Text("一")))
-    state.push_pending("u", to_dict(Card("标题", "摘要", "https://e.com", "")))
-    got = [from_dict(d) for d in state.take_pending("u")]
+def test_pending_answers_round_trip_in_order(store):
+    store.messages.push_pending("u", to_dict(Text("一")))
+    store.messages.push_pending("u", to_dict(Card("标题", "摘要", "https://e.com", "")))
+    got = [from_dict(d) for d in store.messages.take_pending("u")]
     assert got == [Text("一"), Card("标题", "摘要", "https://e.com", "")]
-    assert state.take_pending("u") == []
+    assert store.messages.take_pending("u") == []
 
 
 def test_merge_joins_texts_that_fit_and_sends_cards_alone():
@@ -82,39 +84,39 @@ def test_merge_joins_texts_that_fit_and_sends_cards_alone():
     assert (reply, rest) == (big, [big])
 
 
-def test_analytics_by_day(state):
+def test_analytics_by_day(store):
     for q, total, weak in [("品牌", 3, False), ("品牌", 3, False), ("zzz", 0, False), ("模糊", 2, True)]:
-        state.log_query(q, total, weak)
-    assert state.top_queries("q") == [("品牌", 2), ("zzz", 1), ("模糊", 1)]
-    assert state.top_queries("q0") == [("zzz", 1)]
-    assert state.top_queries("qweak") == [("模糊", 1)]
+        store.analytics.log_query(q, total, weak)
+    assert store.analytics.top_queries("q") == [("品牌", 2), ("zzz", 1), ("模糊", 1)]
+    assert store.analytics.top_queries("q0") == [("zzz", 1)]
+    assert store.analytics.top_queries("qweak") == [("模糊", 1)]
 
 
-def test_forget_deletes_the_users_keys(state):
-    state.save_session("u", {"q": "x"})
-    state.set_role("u", "employee")
-    state.push_pending("u", to_dict(Text("x")))
-    state.forget("u")
-    assert state.session("u") is None and state.role("u") is None and state.take_pending("u") == []
+def test_forget_deletes_the_users_keys(store):
+    store.sessions.save("u", {"q": "x"})
+    store.people.set_role("u", "employee")
+    store.messages.push_pending("u", to_dict(Text("x")))
+    store.forget("u")
+    assert store.sessions.get("u") is None and store.people.role("u") is None and store.messages.take_pending("u") == []
 
 
 def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog):
-    state = State(redis.Redis.from_url(private_redis.url, socket_connect_timeout=0.2), retry_after=0.2)
-    assert state.save_session("u", {"q": "x"})
+    store = Store(redis.Redis.from_url(private_redis.url, socket_connect_timeout=0.2), retry_after=0.2)
+    assert store.sessions.save("u", {"q": "x"})
     private_redis.stop()
-    with caplog.at_level(logging.WARNING, logger="bot.store.state"):
-        assert state.session("u") is None
-        assert state.claim_message("id:9") is None
-        assert state.claim_nonce("1", "2", "id:9", ttl=60) is True
-        assert state.create_invite("employee", "a") is None
-        assert state.top_queries() == []
-        assert not state.available
+    with caplog.at_level(logging.WARNING, logger="bot.store.connection"):
+        assert store.sessions.get("u") is None
+        assert store.messages.claim("id:9") is None
+        assert store.messages.claim_nonce("1", "2", "id:9", ttl=60) is True
+        assert store.people.create_invite("employee", "a") is None
+        assert store.analytics.top_queries() == []
+        assert not store.available
     assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
     private_redis.start()
     time.sleep(0.3)
-    assert state.save_session("u", {"q": "y"})
-    assert state.available
-    assert state.session("u") == {"q": "y"}
+    assert store.sessions.save("u", {"q": "y"})
+    assert store.available
+    assert store.sessions.get("u") == {"q": "y"}
 
 
 def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sample_settings, caplog):
@@ -141,7 +143,7 @@ def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sam
 
     private_redis.start()
     time.sleep(1.1)  # the state retries Redis a second after the last failure
-    with caplog.at_level(logging.WARNING, logger="bot.store.state"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.connection"):
         after = wx.text(user, "私域流量", "safe").text
     assert after.endswith(texts.LIST_HINT + texts.MORE_HINT + "。")
     assert any("Redis 已恢复" in r.getMessage() for r in caplog.records)

@@ -45,8 +45,8 @@ def client(bot_app):
 
 
 @pytest.fixture
-def state(bot_app):
-    return bot_app.extensions["caselink"].state
+def store(bot_app):
+    return bot_app.extensions["caselink"].store
 
 
 @pytest.fixture
@@ -281,9 +281,9 @@ def test_without_an_index_the_page_says_it_is_preparing(tmp_path, redis_url):
 # --- who sees internal content -----------------------------------------------------------------------------
 
 
-def test_a_client_token_never_shows_internal_hits(client, state, internal):
+def test_a_client_token_never_shows_internal_hits(client, store, internal):
     employee = new_openid("employee")
-    state.set_role(employee, "employee")
+    store.people.set_role(employee, "employee")
     token = token_for(INTERNAL_QUERY, "client")
     client.set_cookie(
         oauth.VIEWER_COOKIE,
@@ -326,9 +326,9 @@ def wechat_round_trip(client, api, token: str, openid: str | None, errcode: int 
     return back
 
 
-def test_an_employee_verified_through_wechat_sees_internal_hits(client, api, state, internal):
+def test_an_employee_verified_through_wechat_sees_internal_hits(client, api, store, internal):
     employee = new_openid("employee")
-    state.set_role(employee, "employee")
+    store.people.set_role(employee, "employee")
     token = token_for(INTERNAL_QUERY, "employee")
     back = wechat_round_trip(client, api, token, employee)
     html = back.get_data(as_text=True)
@@ -340,7 +340,7 @@ def test_an_employee_verified_through_wechat_sees_internal_hits(client, api, sta
     again = client.get("/r/" + token, headers={"User-Agent": WECHAT_UA})
     assert again.status_code == 200 and shows_internal(again.get_data(as_text=True), internal)
     assert len(api.calls_to("/sns/oauth2/access_token")) == 1
-    state.set_role(employee, "client")  # revoked
+    store.people.set_role(employee, "client")  # revoked
     html = client.get("/r/" + token, headers={"User-Agent": WECHAT_UA}).get_data(as_text=True)
     assert "<li>" in html and not shows_internal(html, internal)
 

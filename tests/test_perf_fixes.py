@@ -15,7 +15,8 @@ import uuid
 import pytest
 import redis
 
-from bot.store.state import PENDING_MARK, State
+from bot.store import Store
+from bot.store.messages import PENDING_MARK
 from indexer import generations, mapped
 from indexer.build import rebuild, update
 from indexer.search import MIN_CORRECTION_DF, open_searcher
@@ -124,31 +125,31 @@ def _root():
 
 
 @pytest.fixture
-def state(redis_url):
+def store(redis_url):
     prefix = f"caselink-perf-{uuid.uuid4().hex[:8]}:"
     client = redis.Redis.from_url(redis_url)
-    yield State(client, prefix=prefix), client, prefix
+    yield Store(client, prefix=prefix), client, prefix
     keys = list(client.scan_iter(prefix + "*"))
     if keys:
         client.delete(*keys)
 
 
-def test_claim_request_is_claim_nonce_and_claim_message_in_one(state):
-    st, client, prefix = state
-    assert st.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, True)
+def test_claim_request_is_claim_nonce_and_claim_message_in_one(store):
+    st, client, prefix = store
+    assert st.messages.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, True)
     assert client.get(prefix + "msg:id:1") == PENDING_MARK.encode()
-    assert st.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, False)  # a retry
+    assert st.messages.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, False)  # a retry
     # The same nonce with another message is a replay, and leaves that message unclaimed.
-    accepted, _ = st.claim_request("1700000000", "n1", "id:2", ttl=600)
+    accepted, _ = st.messages.claim_request("1700000000", "n1", "id:2", ttl=600)
     assert not accepted
     assert client.get(prefix + "msg:id:2") is None
-    assert st.claim_message("id:2") is True
+    assert st.messages.claim("id:2") is True
 
 
-def test_role_and_pending_in_one_round_trip(state):
-    st, _, _ = state
-    st.set_role("u", "employee")
-    st.push_pending("u", {"type": "text", "content": "一"})
+def test_role_and_pending_in_one_round_trip(store):
+    st, _, _ = store
+    st.people.set_role("u", "employee")
+    st.messages.push_pending("u", {"type": "text", "content": "一"})
     assert st.role_and_pending("u", take_pending=False) == ("employee", [])
     assert st.role_and_pending("u") == ("employee", [{"type": "text", "content": "一"}])
     assert st.role_and_pending("u") == ("employee", [])
@@ -156,6 +157,6 @@ def test_role_and_pending_in_one_round_trip(state):
 
 
 def test_role_and_pending_without_redis_are_defaults():
-    st = State(redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2))
+    st = Store(redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2))
     assert st.role_and_pending("u") == (None, [])
-    assert st.claim_request("1", "2", "id:9", ttl=60) == (True, None)
+    assert st.messages.claim_request("1", "2", "id:9", ttl=60) == (True, None)

@@ -53,7 +53,7 @@ def status(ctx: Context, _arg: str = "") -> Reply:
         lines.append(f"大小：{stats.get('size_bytes', 0) / 1e6:.1f} MB")
         if stats.get("rebuild_needed"):
             lines.append("词典已更改，需要发送「重建索引」")
-    lines.append("Redis：" + ("正常" if ctx.state.ping() else "不可用（翻页、去重、角色暂停）"))
+    lines.append("Redis：" + ("正常" if ctx.store.ping() else "不可用（翻页、去重、角色暂停）"))
     build = buildjob.status(ctx.services)
     if build and build["state"] == buildjob.RUNNING:
         lines.append("重建索引：进行中")
@@ -62,13 +62,13 @@ def status(ctx: Context, _arg: str = "") -> Reply:
 
 def hot_queries(ctx: Context, _arg: str = "") -> Reply:
     """The top queries and the queries that found nothing, over the last 7 days."""
-    top = ctx.state.top_queries("q", HOT_DAYS, HOT_LIMIT)
+    top = ctx.store.analytics.top_queries("q", HOT_DAYS, HOT_LIMIT)
     if not top:
         return Text(texts.HOT_EMPTY)
     parts = [f"最近 {HOT_DAYS} 天热门搜索：", *_ranked(top)]
-    zero = ctx.state.top_queries("q0", HOT_DAYS, HOT_LIMIT)
+    zero = ctx.store.analytics.top_queries("q0", HOT_DAYS, HOT_LIMIT)
     parts += ["", "没有结果的搜索：", *(_ranked(zero) or ["（无）"])]
-    weak = ctx.state.top_queries("qweak", HOT_DAYS, 5)
+    weak = ctx.store.analytics.top_queries("qweak", HOT_DAYS, 5)
     if weak:
         parts += ["", "没有直接匹配的搜索：", *_ranked(weak)]
     return Text("\n".join(parts))

@@ -50,9 +50,9 @@ def search(ctx: Context, query: str, *, kind: str | None = None, tag: str | None
 
 def more(ctx: Context, _arg: str = "") -> Reply:
     """Show the next page of the user's last search (``更多`` / ``下一页``)."""
-    if not ctx.state.available:
+    if not ctx.store.available:
         return Text(texts.PAGING_UNAVAILABLE)
-    session = ctx.state.session(ctx.openid)
+    session = ctx.store.sessions.get(ctx.openid)
     if session is None:
         return Text(texts.NO_SESSION)
     if session["mode"] == "latest":
@@ -64,7 +64,7 @@ def more(ctx: Context, _arg: str = "") -> Reply:
 
 def pick(ctx: Context, number: int, fallback: str = "") -> Reply:
     """Show result ``number`` of the conversation as a card; numbers it never showed are searched."""
-    session = ctx.state.session(ctx.openid)
+    session = ctx.store.sessions.get(ctx.openid)
     ids = session["ids"] if session else []
     if not 1 <= number <= len(ids):
         return search(ctx, fallback or str(number))
@@ -114,7 +114,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     if offset == 0:
         tag, query = session["tag"], session["q"]
         logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
-        ctx.state.log_query(logged, result.total, result.weak)
+        ctx.store.analytics.log_query(logged, result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
     if not result.hits:
         if offset:
@@ -132,7 +132,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         total=result.total,
         ids=(session["ids"] + [h.id for h in result.hits[:shown]])[-MAX_REMEMBERED:],
     )
-    ctx.state.save_session(ctx.openid, session)
+    ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
 
@@ -166,7 +166,7 @@ def _latest_page(ctx: Context, session: dict) -> Reply:
     head = texts.LATEST.format(kind=texts.KIND_NAMES.get(session["kind"], "内容"))
     text, shown = fit_list(head, page, len(session["ids"]) + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
     session.update(next=offset + shown, ids=(session["ids"] + [h.id for h in page[:shown]])[-MAX_REMEMBERED:])
-    ctx.state.save_session(ctx.openid, session)
+    ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
 
@@ -184,12 +184,12 @@ def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
     head.append(texts.LATEST_FOR_YOU)
     text, shown = fit_list("\n".join(head), newest, 1, _hint(ctx, False))
     session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]]}
-    ctx.state.save_session(ctx.openid, session)
+    ctx.store.sessions.save(ctx.openid, session)
     return Text(text)
 
 
 def _hint(ctx: Context, has_more: bool) -> str:
-    if not ctx.state.available:
+    if not ctx.store.available:
         return ""  # without Redis there is no conversation to pick from or page through
     return texts.LIST_HINT + (texts.MORE_HINT if has_more else "") + "。"
 

@@ -45,7 +45,7 @@ def on_subscribe(msg, ctx: Context) -> Reply:
 
 
 def on_unsubscribe(msg, ctx: Context) -> Reply:
-    ctx.state.forget(ctx.openid)
+    ctx.store.forget(ctx.openid)
     return SILENT
 
 
@@ -92,13 +92,13 @@ def process(services: Services, msg) -> tuple[Reply, Context]:
     ctx = Context(services, msg.source or "")
     try:
         interactive = msg.type != "event" or msg.event in INTERACTIVE_EVENTS
-        granted, held = services.state.role_and_pending(ctx.openid, take_pending=interactive)
+        granted, held = services.store.role_and_pending(ctx.openid, take_pending=interactive)
         ctx.role = resolve_role(services.settings, ctx.openid, granted)
         pending = [from_dict(p) for p in held]
         reply = pick_handler(msg)(msg, ctx)
         reply, waiting = merge([*pending, reply])
         for later in waiting:
-            services.state.push_pending(ctx.openid, to_dict(later))
+            services.store.messages.push_pending(ctx.openid, to_dict(later))
     except Exception:
         log.exception("处理消息失败 user=%s type=%s", services.user_hash(ctx.openid), msg.type)
         reply = Text(texts.SORRY)

@@ -17,16 +17,16 @@ def bind(ctx: Context, code: str) -> Reply:
         return Text(texts.BIND_USAGE)
     if ctx.role == "admin":  # an employee may still redeem an admin code
         return Text(texts.BIND_ALREADY.format(role=texts.ROLE_NAMES[ctx.role]))
-    state = ctx.state
-    if not state.available and not state.ping():
+    store = ctx.store
+    if not store.available and not store.ping():
         return Text(texts.BIND_UNAVAILABLE)
-    if state.bind_failures(ctx.openid) >= MAX_BIND_FAILURES:
+    if store.people.bind_failures(ctx.openid) >= MAX_BIND_FAILURES:
         return Text(texts.BIND_TOO_MANY)
-    role = state.redeem_invite(code) if is_invite_code(code) else None
+    role = store.people.redeem_invite(code) if is_invite_code(code) else None
     if role is None:
-        state.add_bind_failure(ctx.openid)
+        store.people.add_bind_failure(ctx.openid)
         return Text(texts.BIND_BAD)
-    if not state.set_role(ctx.openid, role):
+    if not store.people.set_role(ctx.openid, role):
         return Text(texts.BIND_UNAVAILABLE)
     ctx.role = role
     return Text(texts.BIND_OK.format(role=texts.ROLE_NAMES[role]))
@@ -35,7 +35,7 @@ def bind(ctx: Context, code: str) -> Reply:
 def invite(ctx: Context, arg: str) -> Reply:
     """Admin: make a one-time invite code (``邀请``; ``邀请 管理员`` for an admin code)."""
     role = "admin" if arg.strip() in ("管理员", "admin") else "employee"
-    code = ctx.state.create_invite(role, ctx.openid)
+    code = ctx.store.people.create_invite(role, ctx.openid)
     if code is None:
         return Text(texts.INVITE_UNAVAILABLE)
     return Text(texts.INVITE_OK.format(role=texts.ROLE_NAMES[role], code=code))

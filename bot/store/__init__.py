@@ -1,0 +1,99 @@
+"""Everything the bot keeps in Redis, one narrow class per concern over one shared connection.
+
+    Store
+    ├── messages    retry de-duplication, request nonces, answers held for the next message
+    ├── sessions    the conversation (last search and what was shown)
+    ├── people      roles and invite codes
+    ├── logins      failed dashboard logins
+    ├── analytics   search counts per day
+    └── builds      background index builds
+
+Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+
+from bot.store.analytics import Analytics
+from bot.store.builds import Builds
+from bot.store.connection import Connection
+from bot.store.logins import Logins
+from bot.store.messages import Messages
+from bot.store.people import People
+from bot.store.sessions import Sessions
+
+__all__ = ["Connection", "Store"]
+
+
+class Store:
+    """The stores of one app, sharing one Redis connection (see the module docstring)."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0):
+        self.db = Connection(client, prefix, retry_after)
+        self.messages = Messages(self.db)
+        self.sessions = Sessions(self.db)
+        self.people = People(self.db)
+        self.logins = Logins(self.db)
+        self.analytics = Analytics(self.db)
+        self.builds = Builds(self.db)
+
+    @property
+    def available(self) -> bool:
+        """Whether the last Redis call worked."""
+        return self.db.available
+
+    def ping(self) -> bool:
+        """Check Redis now (for /healthz), updating the outage state."""
+        return bool(self.db.call(lambda r: r.ping(), False, force=True))
+
+    def role_and_pending(self, openid: str, take_pending: bool = True) -> tuple[str | None, list[dict[str, Any]]]:
+        """The user's granted role and (optionally) the answers held for them, in one round trip."""
+        key = self.db.key
+
+        def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
+            pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
+            pipe.get(key("role", openid))
+            if take_pending:
+                pipe.lrange(key("pending", openid), 0, -1)
+                pipe.delete(key("pending", openid))
+            out = pipe.execute()
+            return out[0], (out[1] if take_pending else [])
+
+        raw, items = self.db.call(read, (None, []))
+        return (raw.decode("utf-8") if raw else None), [json.loads(item) for item in items]
+
+    def forget(self, openid: str) -> None:
+        """Delete everything kept about one user (on unsubscribe)."""
+        keys = [self.db.key(kind, openid) for kind in ("session", "role", "pending", "bindfail")]
+
+        def delete(r: redis.Redis) -> None:
+            pipe = r.pipeline()
+            pipe.delete(*keys)
+            pipe.hdel(self.db.key("roles"), openid)
+            pipe.execute()
+
+        self.db.call(delete, None)
+
+    @contextlib.contextmanager
+    def lock(self, name: str, timeout: float, wait: float) -> Iterator[bool]:
+        """Hold a cross-process lock; yields False when it could not be taken (busy or no Redis)."""
+        lock = self.db.redis.lock(self.db.key("lock", name), timeout=timeout, blocking_timeout=wait)
+        acquired = self.db.call(lambda r: lock.acquire(), False)
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                with contextlib.suppress(redis.RedisError):
+                    lock.release()
+
+    def token_storage(self):
+        """A wechatpy session storage in Redis, so every worker shares one access token."""
+        from wechatpy.session.redisstorage import RedisStorage
+
+        return RedisStorage(self.db.redis, prefix=self.db.key("wechatpy"))

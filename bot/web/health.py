@@ -16,7 +16,7 @@ bp = Blueprint("health", __name__)
 def healthz():
     """200 while the bot can answer (degraded Redis says redis=false); 503 without an index."""
     svc = services()
-    redis_ok = svc.state.ping()
+    redis_ok = svc.store.ping()
     try:
         index = index_status(svc)
     except IndexNotReady as exc:

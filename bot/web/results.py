@@ -126,7 +126,7 @@ def identify(svc: Services, link: ResultLink, page_url: str) -> Viewer:
 
 
 def _audience_of(svc: Services, openid: str) -> str:
-    role = role_of(svc.settings, svc.state, openid)
+    role = role_of(svc.settings, svc.store, openid)
     return "employee" if role in ("employee", "admin") else "client"
 
 

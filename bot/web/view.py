@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from bot.store.state import CHINA
+from bot.store.analytics import CHINA
 from bot.texts import KIND_NAMES, ROLE_NAMES
 
 log = logging.getLogger(__name__)

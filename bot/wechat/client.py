@@ -27,7 +27,7 @@ class SharedTokenClient(WeChatAPIClient):
         # wechatpy's auto_retry re-fetches and retries without bound while WeChat rejects the token;
         # _request below retries once instead.
         super().__init__(appid, secret, api_base=api_base, session=session, timeout=timeout, auto_retry=False)
-        self._lock = lock  # State.lock: (name, timeout, wait) -> context manager yielding bool
+        self._lock = lock  # Store.lock: (name, timeout, wait) -> context manager yielding bool
 
     def _request(self, method, url_or_endpoint, **kwargs):
         try:

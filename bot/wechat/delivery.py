@@ -21,7 +21,7 @@ from wechatpy.exceptions import WeChatClientException
 from bot import texts
 from bot.chat.replies import Card, Reply, Silent, Text, to_dict
 from bot.jobs import Jobs
-from bot.store.state import State
+from bot.store import Store
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -35,8 +35,8 @@ WAIT_STEP = 0.05
 class Delivery:
     """Runs message work under a deadline, de-duplicates retries, pushes late answers."""
 
-    def __init__(self, state: State, jobs: Jobs, client, deadline: float, metrics: Metrics | None = None):
-        self._state = state
+    def __init__(self, store: Store, jobs: Jobs, client, deadline: float, metrics: Metrics | None = None):
+        self._store = store
         self._jobs = jobs
         self._client = client
         self.deadline = deadline
@@ -54,24 +54,24 @@ class Delivery:
 
         The second value is ``reply``, ``retry`` (identical reply from a retry), ``late`` (over the
         deadline: pushed when ready) or ``nodedup`` (replied, but Redis was down). ``claimed`` is
-        what ``State.claim_message(key)`` returned when the caller already claimed the message
-        (``State.claim_request``); by default it is claimed here.
+        what ``Store.claim_message(key)`` returned when the caller already claimed the message
+        (``Store.claim_request``); by default it is claimed here.
         """
         until = time.monotonic() + self.deadline
         if claimed is ...:
-            claimed = self._state.claim_message(key)
+            claimed = self._store.messages.claim(key)
         if claimed is False:
             return self._await_first(key, until), "retry"
         future = self._jobs.submit(work)
         try:
             reply = future.result(timeout=max(0.0, until - time.monotonic()))
         except FutureTimeout:
-            self._state.store_reply(key, "success")  # a retry must not answer a second time
+            self._store.messages.store_reply(key, "success")  # a retry must not answer a second time
             future.add_done_callback(lambda f: self._push_late(openid, f))
             return "success", "late"
         xml = render(reply)
         if claimed:
-            self._state.store_reply(key, xml)
+            self._store.messages.store_reply(key, xml)
         return xml, "reply" if claimed else "nodedup"
 
     def push(self, openid: str, reply: Reply) -> bool:
@@ -94,7 +94,7 @@ class Delivery:
             log.warning("客服消息接口不可达（%s），留待用户下一条消息时回复", type(exc).__name__)
             self._count("network")
         held = Text(texts.PENDING_PREFIX + "\n" + reply.content) if isinstance(reply, Text) else reply
-        if not self._state.push_pending(openid, to_dict(held)):
+        if not self._store.messages.push_pending(openid, to_dict(held)):
             log.error("答案无法推送也无法暂存（Redis 不可用），已丢弃")
         return False
 
@@ -112,7 +112,7 @@ class Delivery:
         # The first delivery of this message is still running (or done): give its reply, or
         # ``success`` when it ran out of time (its answer is then pushed).
         while True:
-            stored = self._state.stored_reply(key)
+            stored = self._store.messages.stored_reply(key)
             if stored is not None:
                 return stored
             if time.monotonic() >= until:

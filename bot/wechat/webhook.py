@@ -40,7 +40,7 @@ def receive() -> Response:
     key = dispatch.message_key(msg)
     # A nonce must be remembered as long as its timestamp is accepted: the window on either side.
     ttl = min(2 * svc.settings.replay_window, MAX_NONCE_TTL)
-    accepted, claimed = svc.state.claim_request(envelope.timestamp, envelope.nonce, key, ttl=ttl)
+    accepted, claimed = svc.store.messages.claim_request(envelope.timestamp, envelope.nonce, key, ttl=ttl)
     if not accepted:
         raise Replay("nonce already used for another message")
 

@@ -4,7 +4,7 @@ One module per page group (``auth``, ``overview``, ``search``, ``people``), all 
 
 Security: the token is compared with ``hmac.compare_digest``; a login is a signed, HttpOnly,
 SameSite=Lax session cookie (Secure behind https) that lasts at most 12 hours and dies when
-ADMIN_TOKEN changes; failed logins are limited per client address through ``State``; every POST
+ADMIN_TOKEN changes; failed logins are limited per client address through ``Store``; every POST
 carries a CSRF token (Flask-WTF, checked here only: WeChat's webhook cannot send one).
 """
 

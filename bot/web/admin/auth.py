@@ -16,7 +16,7 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_LOGIN_FAILURES = 10  # per client address in 10 minutes (State.LOGIN_FAILURE_TTL)
+MAX_LOGIN_FAILURES = 10  # per client address in 10 minutes (Store.LOGIN_FAILURE_TTL)
 PUBLIC_ENDPOINTS = {"admin.login"}
 
 
@@ -76,14 +76,14 @@ def login():
             return redirect(url_for("admin.overview"))
         return render_template("admin/login.html", next=_safe_next(request.args.get("next")))
     svc = services()
-    if svc.state.login_failures(_client()) >= MAX_LOGIN_FAILURES:
+    if svc.store.logins.failures(_client()) >= MAX_LOGIN_FAILURES:
         log.warning("管理后台登录尝试过多（来自 %s）", _client())
         abort(429)
     typed = request.form.get("token", "")
     if not typed.strip():
         return _login_error("请输入管理口令。", 400)
     if not hmac.compare_digest(typed.encode("utf-8"), svc.settings.admin_token.encode("utf-8")):
-        svc.state.add_login_failure(_client())
+        svc.store.logins.add_failure(_client())
         log.warning("管理后台登录失败（来自 %s）", _client())
         return _login_error("口令不对，请重新输入。", 401)
     session.clear()  # a fresh session (and CSRF token) for the new login

@@ -19,7 +19,7 @@ def overview():
         "admin/overview.html",
         stats=_stats(svc),
         report=report_view(svc.settings.index_dir),
-        redis_ok=svc.state.ping(),
+        redis_ok=svc.store.ping(),
         build=buildjob.status(svc),
     )
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 @bp.get("/invites")
 def invites():
     """Active invite codes and the form to make one."""
-    return render_template("admin/invites.html", invites=services().state.invites())
+    return render_template("admin/invites.html", invites=services().store.people.invites())
 
 
 @bp.post("/invites")
@@ -27,7 +27,7 @@ def create_invite():
     role = request.form.get("role", "")
     if role not in texts.ROLE_NAMES:
         abort(400)
-    code = services().state.create_invite(role, WEB_CREATOR)
+    code = services().store.people.create_invite(role, WEB_CREATOR)
     if code is None:
         flash("现在无法生成邀请码（Redis 不可用），请稍后再试。", "error")
     else:
@@ -40,7 +40,7 @@ def revoke_invite(code: str):
     """Withdraw an unused invite code."""
     if not is_invite_code(code):
         abort(404)
-    if services().state.revoke_invite(code):
+    if services().store.people.revoke_invite(code):
         flash(f"邀请码 {code} 已撤销。", "ok")
     else:
         flash(f"邀请码 {code} 已被使用、已过期或不存在。", "warn")
@@ -53,7 +53,7 @@ def employees():
     svc = services()
     return render_template(
         "admin/employees.html",
-        holders=svc.state.role_holders(),
+        holders=svc.store.people.role_holders(),
         setting_admins=sorted(svc.settings.admin_openids),
     )
 
@@ -65,7 +65,7 @@ def revoke_employee():
     if not openid or len(openid) > 64:
         abort(400)
     svc = services()
-    if svc.state.revoke_role(openid):
+    if svc.store.people.revoke_role(openid):
         log.info("管理后台撤销了角色 user=%s", svc.user_hash(openid))
         flash("已撤销，对方现在是普通客户。", "ok")
     else:

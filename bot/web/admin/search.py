@@ -31,9 +31,9 @@ def search():
 @bp.get("/queries")
 def queries():
     """Top queries, zero-result and weak queries over 7 and 30 days."""
-    state = services().state
+    store = services().store
     periods = [
-        (days, {kind: state.top_queries(kind, days, HOT_LIMIT) for kind in ("q", "q0", "qweak")})
+        (days, {kind: store.analytics.top_queries(kind, days, HOT_LIMIT) for kind in ("q", "q0", "qweak")})
         for days in HOT_PERIODS
     ]
     return render_template("admin/queries.html", periods=periods)

@@ -1,0 +1,144 @@
+"""Roles granted to users and the one-time invite codes that grant them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import redis
+
+from bot.store.connection import Connection
+
+INVITE_TTL = 7 * 86400
+BIND_FAILURE_TTL = 3600
+MAX_LISTED = 200  # invite codes / role holders shown on the dashboard
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
+INVITE_LENGTH = 6
+
+
+class People:
+    """Employees and admins by invite, and the invite codes themselves."""
+
+    def __init__(self, db: Connection):
+        self._db = db
+
+    def role(self, openid: str) -> str | None:
+        """The role granted to a user by an invite or promotion ("employee" / "admin"), if any."""
+        raw = self._db.call(lambda r: r.get(self._db.key("role", openid)), None)
+        return raw.decode("utf-8") if raw else None
+
+    def set_role(self, openid: str, role: str) -> bool:
+        """Grant a role (and list the user among the role holders); False when Redis is unavailable."""
+        entry = json.dumps({"role": role, "at": int(time.time())})
+
+        def grant(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.set(self._db.key("role", openid), role)
+            pipe.hset(self._db.key("roles"), openid, entry)
+            pipe.execute()
+            return True
+
+        return bool(self._db.call(grant, False))
+
+    def revoke_role(self, openid: str) -> bool:
+        """Make a user a client again; the bot checks roles on every message, so at once."""
+
+        def revoke(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.delete(self._db.key("role", openid))
+            pipe.hdel(self._db.key("roles"), openid)
+            return any(pipe.execute())
+
+        return bool(self._db.call(revoke, False))
+
+    def role_holders(self) -> list[dict[str, Any]]:
+        """Users holding a granted role, newest first: ``{"openid", "role", "at"}``."""
+
+        def read(r: redis.Redis) -> list[dict[str, Any]]:
+            entries = {k.decode("utf-8"): json.loads(v) for k, v in r.hgetall(self._db.key("roles")).items()}
+            openids = sorted(entries, key=lambda o: -entries[o].get("at", 0))[:MAX_LISTED]
+            roles = r.mget([self._db.key("role", o) for o in openids]) if openids else []
+            gone = [o for o, role in zip(openids, roles, strict=True) if role is None]
+            if gone:  # the role key is the truth; the list is only an index of it
+                r.hdel(self._db.key("roles"), *gone)
+            return [
+                {"openid": o, "role": role.decode("utf-8"), "at": entries[o].get("at", 0)}
+                for o, role in zip(openids, roles, strict=True)
+                if role is not None
+            ]
+
+        return self._db.call(read, [])
+
+    def create_invite(self, role: str, created_by: str) -> str | None:
+        """Make a one-time invite code valid for 7 days; None when Redis is unavailable."""
+        now = int(time.time())
+        blob = json.dumps({"role": role, "by": created_by, "at": now})
+
+        def create(r: redis.Redis, code: str) -> bool:
+            if not r.set(self._db.key("invite", code), blob, nx=True, ex=INVITE_TTL):
+                return False
+            r.zadd(self._db.key("invites"), {code: now + INVITE_TTL})  # listed for the dashboard
+            return True
+
+        for _ in range(5):
+            code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+            created = self._db.call(lambda r, c=code: create(r, c), None)
+            if created is None:
+                return None
+            if created:
+                return code
+        return None
+
+    def redeem_invite(self, code: str) -> str | None:
+        """Use up an invite code and return the role it grants; None if unknown, used or expired."""
+
+        # GETDEL reads and deletes in one step, so two people cannot both redeem one code.
+        def redeem(r: redis.Redis) -> bytes | None:
+            pipe = r.pipeline()
+            pipe.getdel(self._db.key("invite", code))
+            pipe.zrem(self._db.key("invites"), code)
+            return pipe.execute()[0]
+
+        raw = self._db.call(redeem, None)
+        return json.loads(raw)["role"] if raw else None
+
+    def revoke_invite(self, code: str) -> bool:
+        """Delete an unused invite code; False when it was already used, expired or unknown."""
+
+        def revoke(r: redis.Redis) -> bool:
+            pipe = r.pipeline()
+            pipe.delete(self._db.key("invite", code))
+            pipe.zrem(self._db.key("invites"), code)
+            return bool(pipe.execute()[0])
+
+        return bool(self._db.call(revoke, False))
+
+    def invites(self) -> list[dict[str, Any]]:
+        """Unused, unexpired invite codes, newest first: ``{"code", "role", "by", "at", "expires"}``."""
+
+        def read(r: redis.Redis) -> list[dict[str, Any]]:
+            index = self._db.key("invites")
+            r.zremrangebyscore(index, "-inf", time.time())
+            rows = [(c.decode("utf-8"), int(t)) for c, t in r.zrevrange(index, 0, MAX_LISTED - 1, withscores=True)]
+            blobs = r.mget([self._db.key("invite", c) for c, _ in rows]) if rows else []
+            gone = [c for (c, _), blob in zip(rows, blobs, strict=True) if blob is None]
+            if gone:  # redeemed or revoked meanwhile
+                r.zrem(index, *gone)
+            return [
+                {**json.loads(blob), "code": code, "expires": expires}
+                for (code, expires), blob in zip(rows, blobs, strict=True)
+                if blob is not None
+            ]
+
+        return self._db.call(read, [])
+
+    def bind_failures(self, openid: str) -> int:
+        """How many wrong invite codes this user sent in the last hour."""
+        raw = self._db.call(lambda r: r.get(self._db.key("bindfail", openid)), None)
+        return int(raw) if raw else 0
+
+    def add_bind_failure(self, openid: str) -> int:
+        """Count one more wrong invite code (the count expires an hour after the first)."""
+        return self._db.count(self._db.key("bindfail", openid), BIND_FAILURE_TTL)

@@ -1,0 +1,6 @@
+"""The conversation: what the bot answers to each message (``dispatch`` → ``router`` → handlers).
+
+Importing the package registers every command, interpreter and flow with ``bot.chat.router``.
+"""
+
+from bot.chat import admin_commands, conversation, roles  # noqa: F401  (they register themselves)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from urllib.parse import urlparse
 
 from bot import buildjob, texts
+from bot.chat import router
 from bot.chat.replies import Reply, Text, shorten
 from bot.services import Context
 from config.errors import CaseLinkError
@@ -19,6 +20,7 @@ HOT_LIMIT = 10
 FETCH_TIMEOUT = 8.0  # past the reply deadline the answer is pushed; the fetch may take this long
 
 
+@router.command("重建索引", admin=True)
 def reindex(ctx: Context, _arg: str = "") -> Reply:
     """Rebuild the index in the background (one build at a time, see bot.buildjob); push the result."""
     services, openid = ctx.services, ctx.openid
@@ -39,6 +41,7 @@ def reindex(ctx: Context, _arg: str = "") -> Reply:
     return Text(texts.REINDEX_STARTED)
 
 
+@router.command("状态", admin=True)
 def status(ctx: Context, _arg: str = "") -> Reply:
     """Index size, generation and age, and whether Redis is reachable."""
     lines = []
@@ -60,6 +63,7 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     return Text("\n".join(lines))
 
 
+@router.command("热词", admin=True)
 def hot_queries(ctx: Context, _arg: str = "") -> Reply:
     """The top queries and the queries that found nothing, over the last 7 days."""
     top = ctx.store.analytics.top_queries("q", HOT_DAYS, HOT_LIMIT)

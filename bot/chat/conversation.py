@@ -1,7 +1,6 @@
-"""What the bot does with a line of text: commands, searches, pages and picks (DESIGN.md "Conversation").
+"""Searches, pages and picks, and the plain commands around them (DESIGN.md "Conversation").
 
-Commands are matched on the normalised text (see ``bot.chat.normalize``); admin commands are only
-looked up for admins, so for everyone else they are simply searched for, revealing nothing.
+What answers which text is decided in ``bot.chat.router``; this module registers its part there.
 """
 
 from __future__ import annotations
@@ -9,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import texts
-from bot.chat import admin_commands, roles
-from bot.chat.normalize import normalize, strip_trailing
+from bot.chat import router
 from bot.chat.replies import Reply, Text, card, fit_list, shorten
 from bot.links import results_url
 from bot.services import Context
@@ -20,27 +18,40 @@ PAGE_SIZE = 5
 MAX_REMEMBERED = 50  # numbers a user can pick from in one conversation
 ZERO_RESULT_LATEST = 3
 KIND_WORDS = {"案例": "case", "文章": "article"}
+HELP_WORDS = ("?", "help", "HELP", "Help")
 
 
-def respond_to_text(raw: str, ctx: Context) -> Reply:
-    """Answer one line of text (or recognised speech)."""
-    text = normalize(raw)
-    bare = strip_trailing(text)
-    if not bare:
-        return Text(texts.EMPTY_QUERY)
-    if bare in ("?", "帮助", "help", "HELP", "Help"):
-        return Text(texts.HELP)
-    word, _, arg = bare.partition(" ")
-    if ctx.is_admin and word in ADMIN_COMMANDS:
-        return ADMIN_COMMANDS[word](ctx, arg)
-    if word in COMMANDS:
-        return COMMANDS[word](ctx, arg.strip())
-    if bare.isdigit():
-        return pick(ctx, int(bare), fallback=bare)
-    if bare.startswith("#") and len(bare) > 1:
-        tag, _, query = bare[1:].partition(" ")
-        return search(ctx, query.strip() or tag, tag=tag)
-    return search(ctx, bare)
+@router.interpreter(0)
+def help_words(ctx: Context, text: str) -> Reply | None:
+    """``?`` / ``help`` alone (``帮助`` is a command)."""
+    return Text(texts.HELP) if text in HELP_WORDS else None
+
+
+@router.command("帮助")
+def show_help(ctx: Context, _arg: str = "") -> Reply:
+    """The help text."""
+    return Text(texts.HELP)
+
+
+@router.interpreter(10)
+def number(ctx: Context, text: str) -> Reply | None:
+    """A bare number picks that result of the conversation."""
+    return pick(ctx, int(text), fallback=text) if text.isdigit() else None
+
+
+@router.interpreter(20)
+def hashtag(ctx: Context, text: str) -> Reply | None:
+    """``#标签 [词]``: search within a tag."""
+    if not (text.startswith("#") and len(text) > 1):
+        return None
+    tag, _, query = text[1:].partition(" ")
+    return search(ctx, query.strip() or tag, tag=tag)
+
+
+@router.fallback
+def search_text(ctx: Context, text: str) -> Reply:
+    """Anything else is a search."""
+    return search(ctx, text)
 
 
 def search(ctx: Context, query: str, *, kind: str | None = None, tag: str | None = None) -> Reply:
@@ -194,19 +205,7 @@ def _hint(ctx: Context, has_more: bool) -> str:
     return texts.LIST_HINT + (texts.MORE_HINT if has_more else "") + "。"
 
 
-COMMANDS: dict[str, Callable[[Context, str], Reply]] = {
-    "帮助": lambda ctx, arg: Text(texts.HELP),
-    "更多": more,
-    "下一页": more,
-    "最新": latest,
-    "案例": kind_search("案例"),
-    "文章": kind_search("文章"),
-    "绑定": roles.bind,
-}
-
-ADMIN_COMMANDS: dict[str, Callable[[Context, str], Reply]] = {
-    "重建索引": admin_commands.reindex,
-    "状态": admin_commands.status,
-    "邀请": roles.invite,
-    "热词": admin_commands.hot_queries,
-}
+router.command("更多", "下一页")(more)
+router.command("最新")(latest)
+router.command("案例")(kind_search("案例"))
+router.command("文章")(kind_search("文章"))

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from bot import texts
 from bot.access import resolve_role
 from bot.chat import admin_commands
-from bot.chat.conversation import respond_to_text
 from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
+from bot.chat.router import respond_to_text
 from bot.services import Context, Services
 
 log = logging.getLogger(__name__)

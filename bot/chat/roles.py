@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot import texts
 from bot.access import is_invite_code
+from bot.chat import router
 from bot.chat.replies import Reply, Text
 from bot.services import Context
 
 MAX_BIND_FAILURES = 5  # per hour and user; 31^6 codes make guessing hopeless at that rate
 
 
+@router.command("绑定")
 def bind(ctx: Context, code: str) -> Reply:
     """Redeem an invite code (``绑定 CODE``), with a limit on wrong guesses."""
     code = code.strip().upper()
@@ -32,6 +34,7 @@ def bind(ctx: Context, code: str) -> Reply:
     return Text(texts.BIND_OK.format(role=texts.ROLE_NAMES[role]))
 
 
+@router.command("邀请", admin=True)
 def invite(ctx: Context, arg: str) -> Reply:
     """Admin: make a one-time invite code (``邀请``; ``邀请 管理员`` for an admin code)."""
     role = "admin" if arg.strip() in ("管理员", "admin") else "employee"

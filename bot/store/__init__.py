@@ -3,6 +3,7 @@
     Store
     ├── messages    retry de-duplication, request nonces, answers held for the next message
     ├── sessions    the conversation (last search and what was shown)
+    ├── flows       a form or question in progress (``bot.chat.router``)
     ├── people      roles and invite codes
     ├── logins      failed dashboard logins
     ├── analytics   search counts per day
@@ -23,6 +24,7 @@ import redis
 from bot.store.analytics import Analytics
 from bot.store.builds import Builds
 from bot.store.connection import Connection
+from bot.store.flows import Flows
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
@@ -38,6 +40,7 @@ class Store:
         self.db = Connection(client, prefix, retry_after)
         self.messages = Messages(self.db)
         self.sessions = Sessions(self.db)
+        self.flows = Flows(self.db)
         self.people = People(self.db)
         self.logins = Logins(self.db)
         self.analytics = Analytics(self.db)
@@ -70,7 +73,7 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "role", "pending", "bindfail")]
+        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "bindfail")]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

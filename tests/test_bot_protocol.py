@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 
@@ -168,6 +169,31 @@ def test_signed_but_undecryptable_is_a_bad_request(wechat):
     assert wechat.post_xml(body, "plain", args=wechat.query(encrypt_part=enc)).status == 400
 
 
+def test_a_message_for_another_appid_is_reported_as_such(wechat, caplog):
+    # Right token and key, but sealed for another AppID: a configuration error the log must name.
+    enc = encrypt(wechat.text_xml(new_openid(), "品牌"), wechat.encoding_aes_key, "wxanotheraccount1")
+    body = f"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
+    assert wechat.send(wechat.query(encrypt_part=enc), body.encode()).status == 400
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("wxanotheraccount1" in m and "WECHAT_APPID" in m for m in logged), logged
+
+
+def test_messages_to_another_account_are_refused_when_the_account_id_is_set(tmp_path, redis_url, sample_settings):
+    from bot import create_app
+
+    env = {"WECHAT_ACCOUNT_ID": "gh_caselink"}
+    app = create_app(make_bot_settings(tmp_path, redis_url, sample_settings.index_dir, **env))
+    ours = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID, account="gh_caselink")
+    other = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID, account="gh_someoneelse")
+    assert ours.text(new_openid(), "帮助").text == texts.HELP
+    assert other.text(new_openid(), "帮助").status == 403
+    # In safe mode the outer ToUserName is not signed: only the one inside the ciphertext counts.
+    query, body = other.prepare(other.text_xml(new_openid(), "帮助"))
+    disguised = body.replace(b"gh_someoneelse", b"gh_caselink", 1)
+    assert other.send(query, disguised).status == 403
+    app.extensions["caselink"].close()
+
+
 @IN_EVERY_MODE
 def test_stale_or_future_timestamps_are_replays(wechat, mode):
     for skew in (-400, 400):
@@ -236,6 +262,13 @@ MALFORMED = [
     (UTF16_DTD.encode("utf-16-le"), "text/xml"),  # without one: every byte is also valid UTF-8
     (UTF16_DTD.encode("utf-16-be"), "text/xml"),
     (TEXT_WITH_MSGID.format("1").replace("hi", "你好").encode("gbk"), "text/xml"),  # not UTF-8
+    # Declared Latin-1: an XML parser reads it, but it is not the UTF-8 that WeChat sends.
+    (
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>' + TEXT_WITH_MSGID.format("1"))
+        .replace("hi", "café")
+        .encode("latin-1"),
+        "text/xml",
+    ),
     (TEXT_WITH_MSGID.format("12ab").encode(), "text/xml"),
     (TEXT_WITH_MSGID.format("-5").encode(), "text/xml"),
     (TEXT_WITH_MSGID.format("<n>1</n>").encode(), "text/xml"),

@@ -74,6 +74,8 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
     "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
+    "COMPANY_NAME": ("company_name", "", "公司或品牌名：分享文案里的署名，标题灵感里没说品牌时的 {品牌}"),
+    "COMPANY_INDUSTRY": ("company_industry", "", "公司所在行业，例如 数字营销：标题灵感里的 {行业}"),
 }
 
 SECRET_FIELDS = (
@@ -114,6 +116,8 @@ class Settings:
     replay_window: int = 300
     result_link_ttl: int = 86400
     log_level: str = "INFO"
+    company_name: str = ""
+    company_industry: str = ""
     config_dir: Path = CONFIG_DIR
 
     def with_overrides(self, **changes) -> Settings:
@@ -183,6 +187,15 @@ def _url(name: str, raw: str) -> str:
 
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
+
+
+def _short_text(name: str, raw: str, limit: int = 20) -> str:
+    # Names go into titles and copy: a sentence here is a mistake, and braces would read as slots.
+    if len(raw) > limit or re.search(r"[{}\[\]<>\n]", raw):
+        raise ConfigError(f"{name}={raw!r} 应是不超过 {limit} 个字的名称，不含括号")
+    return raw
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -245,6 +258,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
         log_level=raw["LOG_LEVEL"].upper(),
+        company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),
+        company_industry=_short_text("COMPANY_INDUSTRY", raw["COMPANY_INDUSTRY"]),
     )
 
 

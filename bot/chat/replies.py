@@ -65,10 +65,18 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def marked_title(hit) -> str:
+    """The title, with 【内部】 in front for internal content (employees see it; it must not be forwarded)."""
+    title = hit.title or ""
+    if getattr(hit, "visibility", "public") != "public" and not title.startswith("【内部"):
+        title = texts.INTERNAL_MARK + title
+    return title
+
+
 def hit_line(number: int, hit) -> str:
-    """One numbered result: the title as a link, then kind and date."""
+    """One numbered result: the title as a link (【内部】 marked), then kind and date."""
     # WeChat renders <a> in text replies; angle brackets in a title would read as markup.
-    title = shorten(hit.title, TITLE_CHARS).replace("<", "＜").replace(">", "＞")
+    title = shorten(marked_title(hit), TITLE_CHARS).replace("<", "＜").replace(">", "＞")
     url = hit.url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
     meta = " · ".join(part for part in (texts.KIND_NAMES.get(hit.kind, ""), hit.date) if part)
     return f'{number}. <a href="{url}">{title}</a>' + (f"（{meta}）" if meta else "")
@@ -95,7 +103,7 @@ def fit_list(head: str, hits: Sequence, first_number: int, tail: str, limit: int
 def card(hit) -> Card:
     """A hit as a forwardable card."""
     return Card(
-        title=shorten(hit.title, TITLE_CHARS),
+        title=shorten(marked_title(hit), TITLE_CHARS),
         description=shorten(hit.summary or hit.snippet or "", SUMMARY_CHARS),
         url=hit.url,
         image=hit.cover or "",

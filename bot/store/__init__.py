@@ -7,7 +7,8 @@
     ├── people      roles and invite codes
     ├── logins      failed dashboard logins
     ├── analytics   search counts per day
-    └── builds      background index builds
+    ├── builds      background index builds
+    └── rules       what admins taught (rewrites, pins) and the picks users made
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -28,6 +29,7 @@ from bot.store.flows import Flows
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
+from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 
 __all__ = ["Connection", "Store"]
@@ -45,6 +47,7 @@ class Store:
         self.logins = Logins(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
+        self.rules = Rules(self.db)
 
     @property
     def available(self) -> bool:

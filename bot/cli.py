@@ -1,4 +1,5 @@
-"""The bot's command line: ``serve``, ``chat``, ``menu``, and ``backup`` / ``restore`` of the Redis state."""
+"""The bot's command line: ``python -m bot serve``, ``chat``, ``menu …``, ``rules export|import``, and
+``backup`` / ``restore`` of the Redis state (``bot.state_cli``)."""
 
 from __future__ import annotations
 
@@ -43,12 +44,13 @@ def serve(host: str, port: int) -> None:
 @cli.command()
 @click.option("--url", default=None, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat；不填则在本进程内启动")
 @click.option("--user", default="o-simulator-user", show_default=True, help="扮演的用户 openid")
-@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送")
+@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送（WECHAT_MESSAGE_MODE 不是 plain 时总是加密）")
 def chat(url: str | None, user: str, encrypt: bool) -> None:
     """模拟微信服务器：每行文字作为一条消息发给机器人，显示它的回复。"""
     from bot.wechat.simulator import Simulator, app_transport, http_transport, repl
 
     settings = _settings()
+    encrypt = encrypt or settings.wechat_message_mode != "plain"  # compat/safe bots refuse plaintext
     if encrypt and not settings.wechat_aes_key:
         raise click.ClickException("--encrypt 需要 WECHAT_AES_KEY（本机试用可设 CASELINK_DEV=1）")
     if url:
@@ -152,81 +154,107 @@ def menu_show() -> None:
     click.echo(describe(live, commands))
 
 
-class Refused(click.ClickException):
-    """A command that could not do its job: one Chinese line on stderr, exit code 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True)
+@cli.group()
+def rules() -> None:
+    """「教它」的规则（同义、置顶）：导出到文件、从文件导入（默认 config/rules.yaml）。"""
 
 
-def _state_store(settings):
-    """The Store on the configured Redis; stop with a clear message when there is none or it does not answer."""
+def _rules_file(path: str | None, settings) -> Path:
+    return Path(path) if path else settings.config_dir / "rules.yaml"
+
+
+def _rules_store(settings):
+    from bot.app import connect_redis
     from bot.store import Store
-    from bot.store.client import connect_redis
+    from indexer.segment import configure
 
     if not settings.redis_url:
-        raise Refused("没有设置 REDIS_URL：进程内的 Redis 替身没有可以备份或恢复的状态")
+        raise click.ClickException("规则保存在 Redis 里：请先设置 REDIS_URL")
     store = Store(connect_redis(settings))
     if not store.ping():
-        raise Refused("连不上 Redis，请检查 REDIS_URL 和 Redis 是否在运行")
+        raise click.ClickException("连不上 Redis，请检查 REDIS_URL 和 Redis 是否在运行")
+    configure(settings.config_dir)  # rules are keyed with the deployment's own dictionary
     return store
 
 
-def _counts_line(counts) -> str:
-    from bot.store.namespaces import DURABLE
+def _counted(rules) -> str:
+    from bot.teaching import PIN, REWRITE
 
-    return "、".join(f"{DURABLE.get(ns, ns)} {n}" for ns, n in sorted(counts.items())) or "没有内容"
+    rewrites = sum(1 for r in rules if r.type == REWRITE)
+    pins = sum(1 for r in rules if r.type == PIN)
+    return f"{len(rules)} 条规则（同义 {rewrites} 条，置顶 {pins} 条）"
 
 
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def backup(file: Path) -> None:
-    """把 Redis 里需要长期保存的状态（角色、邀请码、搜索统计……）备份到一个 JSON 文件。"""
-    import datetime as dt
+@rules.command("export")
+@click.option("--file", "path", default=None, help="写到哪个文件（默认 config/rules.yaml）")
+def rules_export(path: str | None) -> None:
+    """把 Redis 里的全部规则写到文件。"""
+    from bot.rules_file import dump
+    from bot.teaching import Rule
 
-    from bot.store.backup import BackupError, collect, write_file
+    settings = _settings()
+    store = _rules_store(settings)
+    found = [Rule.from_dict(r) for r in store.rules.all()]
+    if not store.available:
+        raise click.ClickException("读取规则时 Redis 出错了，文件没有写")
+    file = _rules_file(path, settings)
+    file.write_text(dump(found), encoding="utf-8")
+    click.echo(f"已导出 {_counted(found)}到 {file}")
 
-    store = _state_store(_settings())
-    created = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+@rules.command("import")
+@click.option("--file", "path", default=None, help="从哪个文件导入（默认 config/rules.yaml）")
+@click.option("--replace", is_flag=True, help="先删除现有的全部规则，只留下文件里的")
+def rules_import(path: str | None, replace: bool) -> None:
+    """检查文件里的规则，全部没问题才导入（同一条规则会被更新，不会重复）。"""
+    from bot.rules_file import RulesFileError, load
+
+    settings = _settings()
+    file = _rules_file(path, settings)
     try:
-        document, unknown = collect(store.db, created)
-        write_file(file, document)
-    except BackupError as exc:
-        raise Refused(str(exc)) from None
-    except OSError as exc:
-        raise Refused(f"无法写入 {file}：{exc.strerror or exc}") from None
-    click.echo(f"已备份 {len(document['keys'])} 个键到 {file}：{_counts_line(document['counts'])}")
-    if unknown:
-        names = "、".join(f"{ns}（{n} 个）" for ns, n in sorted(unknown.items()))
-        click.echo(f"注意：这些键的命名空间没有登记，没有备份：{names}。请在 bot/store/namespaces.py 登记。", err=True)
-        raise SystemExit(1)
-
-
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="同时删除备份里没有的长期状态，恢复成与备份完全一致")
-@click.option("--yes", is_flag=True, help="不再确认，直接恢复")
-def restore(file: Path, replace: bool, yes: bool) -> None:
-    """从备份文件恢复：先检查整个文件，再一次性写入；有任何问题就什么都不写。"""
-    from bot.store.backup import BackupError, read_file, validate
-    from bot.store.backup import restore as restore_entries
-
-    store = _state_store(_settings())
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"读不了规则文件 {file}（{type(exc).__name__}）") from None
+    store = _rules_store(settings)
     try:
-        data = read_file(file)
-        entries = validate(data, store.db.prefix)
-    except BackupError as exc:
-        raise Refused(f"{exc}。什么都没有恢复。") from None
-    if not yes:
-        extra = "，并删除备份里没有的长期状态" if replace else ""
-        when = data.get("created", "?")
-        question = f"将把 {len(entries)} 个键（备份于 {when}）写入 Redis，覆盖同名的键{extra}。继续吗？"
-        if not click.confirm(question):
-            click.echo("已取消，什么都没有恢复。")
-            raise SystemExit(1)
+        found = load(text)
+    except RulesFileError as exc:
+        click.echo(f"{file} 有 {len(exc.problems)} 个问题，什么都没有导入：", err=True)
+        for line in exc.problems:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(2) from None
+    if not store.rules.put([r.to_dict() for r in found], replace=replace):
+        raise click.ClickException("写入 Redis 失败，什么都没有导入")
+    note = "，原有的其他规则已删除" if replace else ""
+    click.echo(f"已导入 {_counted(found)}{note}。各进程从下一条消息起生效。")
+    _warn_missing_pins(settings, found)
+
+
+def _warn_missing_pins(settings, found) -> None:
+    from bot.teaching import PIN
+    from config.errors import IndexNotReady
+    from indexer.search import open_searcher
+
+    pins = [r for r in found if r.type == PIN]
+    if not pins:
+        return
     try:
-        counts, expired = restore_entries(store.db, entries, replace=replace)
-    except BackupError as exc:
-        raise Refused(str(exc)) from None
-    line = f"已恢复 {sum(counts.values())} 个键：{_counts_line(counts)}"
-    click.echo(line + (f"；{expired} 个已过期（如过期的邀请码），没有恢复" if expired else ""))
+        searcher = open_searcher(settings.index_dir, settings.config_dir)
+    except IndexNotReady:
+        click.echo("提示：还没有索引，无法检查置顶的文档是否存在。")
+        return
+    missing = [r for r in pins if searcher.get(r.doc, audience="employee") is None]
+    if missing:
+        click.echo(f"提示：{len(missing)} 条置顶的文档不在当前索引里（内容加回并重建索引后才会出现）：")
+        for r in missing:
+            click.echo(f"  {r.query} → {r.doc}")
+
+
+def _add_state_commands() -> None:
+    from bot.state_cli import backup, restore
+
+    cli.add_command(backup)
+    cli.add_command(restore)
+
+
+_add_state_commands()

@@ -22,6 +22,7 @@ DURABLE: dict[str, str] = {
     "q": "搜索统计（旧格式）",
     "q0": "无结果搜索统计（旧格式）",
     "qweak": "无直接匹配搜索统计（旧格式）",
+    "rules": "教给机器人的规则与点选反馈",
 }
 
 EPHEMERAL: dict[str, str] = {

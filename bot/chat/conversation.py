@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import texts
+from bot import teaching, texts
 from bot.chat import router
-from bot.chat.replies import Reply, Text, card, fit_list, shorten
+from bot.chat.replies import Reply, Text, card, escape, fit_list, shorten
 from bot.links import results_url
 from bot.services import Context
 from config.errors import IndexNotReady
@@ -69,7 +69,7 @@ def more(ctx: Context, _arg: str = "") -> Reply:
     if session["mode"] == "latest":
         return _latest_page(ctx, session)
     if session["next"] >= session.get("total", 0):
-        return Text(texts.NO_MORE.format(query=shorten(session["q"], 20)))
+        return Text(texts.NO_MORE.format(query=escape(shorten(session["q"], 20))))
     return _search_page(ctx, session)
 
 
@@ -86,6 +86,8 @@ def pick(ctx: Context, number: int, fallback: str = "") -> Reply:
         return Text(texts.INDEX_NOT_READY)
     if hit is None:
         return Text(texts.PICK_GONE.format(n=number))
+    if session.get("mode") == "search" and not session.get("tag"):  # picks teach the search (bot.teaching)
+        teaching.record_pick(ctx.store, session["q"], hit.id, ctx.services.user_hash(ctx.openid))
     ctx.hits = 1
     return card(hit)
 
@@ -110,6 +112,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     try:
         searcher = ctx.services.index.searcher()
         offset = session["next"]
+        taught = teaching.search_options(ctx.store, session["q"])  # rewrites, pins, lifts (bot.teaching)
         with ctx.services.metrics.time_search("wechat"):
             result = searcher.search(
                 session["q"],
@@ -118,10 +121,11 @@ def _search_page(ctx: Context, session: dict) -> Reply:
                 tag=session["tag"],
                 limit=PAGE_SIZE,
                 offset=offset,
+                **taught,
             )
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
-    label = shorten(session["q"], 20)
+    label = escape(shorten(session["q"], 20))
     if offset == 0:
         tag, query = session["tag"], session["q"]
         logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
@@ -136,7 +140,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     else:
         head = texts.FOUND.format(total=result.total, query=label)
         if result.corrected:
-            head += texts.CORRECTED.format(corrected=shorten(result.corrected, 20))
+            head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
     text, shown = _fit_search_page(ctx, session, head, result)
     session.update(
         next=offset + shown,
@@ -185,16 +189,17 @@ def _latest_page(ctx: Context, session: dict) -> Reply:
 def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
     head = [texts.NOTHING.format(query=label)]
     if result.corrected:
-        head.append(texts.CORRECTED.format(corrected=shorten(result.corrected, 20)))
+        head.append(texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20))))
     if result.related_tags:
-        head.append(texts.TRY_TAGS.format(tags=" ".join("#" + t for t in result.related_tags[:5])))
+        head.append(texts.TRY_TAGS.format(tags=escape(" ".join("#" + t for t in result.related_tags[:5]))))
     newest = searcher.latest(audience=ctx.audience, limit=ZERO_RESULT_LATEST)
     ctx.hits = 0
     if not newest:
         return Text("\n".join(head))
     head.append(texts.LATEST_FOR_YOU)
     text, shown = fit_list("\n".join(head), newest, 1, _hint(ctx, False))
-    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]]}
+    # "q": an admin may pin one of these for the query that found nothing (置顶 N)
+    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]], "q": result.query}
     ctx.store.sessions.save(ctx.openid, session)
     return Text(text)
 

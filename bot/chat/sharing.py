@@ -11,13 +11,14 @@ import re
 
 from bot import shares, texts
 from bot.chat import router
-from bot.chat.replies import TEXT_LIMIT, Reply, Text, marked_title, shorten, size
+from bot.chat.replies import TEXT_LIMIT, Reply, Text, escape, marked_title, shorten, size
 from bot.services import Context
 from config.errors import IndexNotReady
 from creative import Kit, weibo_length
 
 log = logging.getLogger(__name__)
 
+_URL = re.compile(r"(https?://[\x21-\x7e]+)")
 _GLUED = re.compile(r"分享\s*第?\s*(\d{1,3})\s*(?:条|个|篇)?")
 
 
@@ -83,5 +84,6 @@ def kit_reply(title: str, kit: Kit, page: str) -> str:
 
 
 def _plain(text: str) -> str:
-    # WeChat renders <a> in text replies: angle brackets from a document must not read as markup.
-    return text.replace("<", "＜").replace(">", "＞")
+    # WeChat renders <a> in text replies: words from a document are made inert, links kept as they are.
+    parts = _URL.split(text)
+    return "".join(part if _URL.fullmatch(part) else escape(part) for part in parts)

@@ -182,6 +182,17 @@ ROUTES = [
     ("POST", "/admin/invites/ABCDEF/revoke"),
     ("POST", "/admin/employees/revoke"),
     ("POST", "/admin/logout"),
+    ("GET", "/admin/replies"),
+    ("GET", "/admin/replies/new"),
+    ("GET", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies"),
+    ("POST", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies/ABCDEF/delete"),
+    ("POST", "/admin/replies/ABCDEF/move"),
+    ("POST", "/admin/replies/contact"),
+    ("GET", "/admin/leads"),
+    ("GET", "/admin/leads.csv"),
+    ("POST", "/admin/leads/ABCDEF"),
 ]
 
 

@@ -7,7 +7,9 @@
     ├── people      roles and invite codes
     ├── logins      failed dashboard logins
     ├── analytics   search counts per day
-    └── builds      background index builds
+    ├── builds      background index builds
+    ├── answers     the front desk: fixed answers, contact card, working hours (durable)
+    └── leads       leads from the chat form (durable)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -22,9 +24,11 @@ from typing import Any
 import redis
 
 from bot.store.analytics import Analytics
+from bot.store.answers import Answers
 from bot.store.builds import Builds
 from bot.store.connection import Connection
 from bot.store.flows import Flows
+from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
@@ -45,6 +49,8 @@ class Store:
         self.logins = Logins(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
+        self.answers = Answers(self.db)
+        self.leads = Leads(self.db)
 
     @property
     def available(self) -> bool:

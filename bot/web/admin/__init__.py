@@ -29,6 +29,8 @@ NAV = (
     ("admin.queries", "热词"),
     ("admin.invites", "邀请码"),
     ("admin.employees", "员工"),
+    ("admin.replies", "固定回复"),
+    ("admin.leads", "线索"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -79,6 +81,6 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, overview, people, search  # noqa: E402
+from bot.web.admin import auth, leads, overview, people, replies, search  # noqa: E402
 
-__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config"]
+__all__ = ["auth", "bp", "error_page", "leads", "overview", "people", "replies", "search", "session_config"]

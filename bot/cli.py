@@ -43,12 +43,13 @@ def serve(host: str, port: int) -> None:
 @cli.command()
 @click.option("--url", default=None, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat；不填则在本进程内启动")
 @click.option("--user", default="o-simulator-user", show_default=True, help="扮演的用户 openid")
-@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送")
+@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送（WECHAT_MESSAGE_MODE 不是 plain 时总是加密）")
 def chat(url: str | None, user: str, encrypt: bool) -> None:
     """模拟微信服务器：每行文字作为一条消息发给机器人，显示它的回复。"""
     from bot.wechat.simulator import Simulator, app_transport, http_transport, repl
 
     settings = _settings()
+    encrypt = encrypt or settings.wechat_message_mode != "plain"  # compat/safe bots refuse plaintext
     if encrypt and not settings.wechat_aes_key:
         raise click.ClickException("--encrypt 需要 WECHAT_AES_KEY（本机试用可设 CASELINK_DEV=1）")
     if url:

@@ -9,6 +9,7 @@
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
     ├── builds      background index builds
+    ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     └── leads       leads from the chat form (durable)
 
@@ -34,6 +35,7 @@ from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
+from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 
 __all__ = ["Connection", "Store"]
@@ -52,6 +54,7 @@ class Store:
         self.admin_sessions = AdminSessions(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
+        self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
 

@@ -102,8 +102,8 @@ def step(ctx: Context, text: str, data: dict[str, Any]) -> Reply | None:
     if text.lower() in CANCEL_WORDS:
         ctx.store.flows.end(ctx.openid)
         return Text(CANCELLED)
-    word = text.partition(" ")[0]
-    if word in router.COMMANDS and not router.COMMANDS[word].admin:
+    command = router.COMMANDS.get(text.partition(" ")[0])
+    if command is not None and (ctx.is_admin or not command.admin):
         return None  # 帮助, 更多 … answered as usual; the form waits for its answer
     current = data.get("step") if data.get("step") in STEPS else "name"
     answer, problem = check(current, text)

@@ -1,8 +1,8 @@
 """Leads from the chat form: durable (never a TTL), numbered, with status, handler and notes.
 
 Keys: ``leads:seq`` (the last number), ``leads:item:<n>`` (JSON), ``leads:index`` (zset by time),
-``leads:new`` (numbers still new: the dashboard's badge); per user ``leads:rate:<openid>``
-(submissions in 24 h) and ``leads:dup:<hash>`` (the same contact and need within 24 h).
+``leads:new`` (numbers still new: the dashboard's badge) — all durable; and, expiring after 24 h,
+``leadlimit:rate:<openid>`` (a user's submissions) and ``leadlimit:dup:<hash>`` (the same contact and need).
 """
 
 from __future__ import annotations
@@ -94,14 +94,15 @@ class Leads:
 
     def submissions(self, openid: str) -> int:
         """Leads this user submitted in the last 24 hours."""
-        raw = self._db.call(lambda r: r.get(self._key("rate", openid)), None)
+        raw = self._db.call(lambda r: r.get(self._db.key("leadlimit", "rate", openid)), None)
         return int(raw) if raw else 0
 
     def count_submission(self, openid: str) -> int:
         """Count one more submission by this user (the window starts at the first)."""
-        return self._db.count(self._key("rate", openid), WINDOW)
+        return self._db.count(self._db.key("leadlimit", "rate", openid), WINDOW)
 
     def first_time(self, openid: str, contact: str, need: str) -> bool:
         """True unless this user sent the same contact and need in the last 24 hours."""
         digest = hashlib.sha256(f"{openid}\n{contact}\n{need.lower()}".encode()).hexdigest()[:32]
-        return bool(self._db.call(lambda r: r.set(self._key("dup", digest), 1, nx=True, ex=WINDOW), True))
+        key = self._db.key("leadlimit", "dup", digest)
+        return bool(self._db.call(lambda r: r.set(key, 1, nx=True, ex=WINDOW), True))

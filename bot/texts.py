@@ -51,7 +51,8 @@ BIND_UNAVAILABLE = "现在暂时无法绑定，请稍后再试。"
 ROLE_NAMES = {"employee": "员工", "admin": "管理员"}
 
 INVITE_OK = "新的{role}邀请码：{code}\n7 天内有效，只能使用一次。请对方向本公众号发送：绑定 {code}"
-INVITE_UNAVAILABLE = "现在无法生成邀请码（Redis 不可用），请稍后再试。"
+INVITE_UNAVAILABLE = "暂时不可用：现在无法生成邀请码（Redis 连不上），请稍后再试。"
+ADMIN_UNAVAILABLE = "暂时不可用：这个操作需要 Redis，现在连不上（搜索不受影响），请稍后再试。"
 REINDEX_STARTED = "已开始重建索引，完成后会把结果发给你。"
 REINDEX_RUNNING = "已经有一个重建任务在进行，完成后会通知发起人。"
 REINDEX_DONE = "索引重建完成：{documents} 篇内容，{problems} 个问题，版本 {generation}。"

@@ -14,7 +14,7 @@ from bot.chat.replies import Card, Text, from_dict, merge, to_dict
 from bot.store import Store
 from bot.store.messages import MESSAGE_TTL
 from bot.store.sessions import SESSION_TTL
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 
 PREFIX = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # these tests look at raw keys: keep them apart
@@ -177,3 +177,23 @@ def test_without_an_index_the_bot_says_it_is_preparing(tmp_path, redis_url):
     assert wx.text(new_openid(), "品牌").text == texts.INDEX_NOT_READY
     assert wx.text(new_openid(), "帮助").text == texts.HELP
     assert APPID  # the app still verifies and decrypts as usual
+
+
+def test_admin_commands_that_need_redis_say_unavailable_while_it_is_down(tmp_path, private_redis, fresh_index):
+    from bot import create_app
+    from indexer import generations
+
+    app = create_app(make_bot_settings(tmp_path, private_redis.url, fresh_index))
+    try:
+        wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+        before = generations.current_name(fresh_index)
+        private_redis.stop()
+        for command in ("邀请", "邀请 管理员", "重建索引", "热词"):
+            reply = wx.text(ADMIN, command).text
+            assert reply.startswith("暂时不可用"), (command, reply)
+        assert not app.extensions["caselink"].jobs.running("reindex")  # no build nobody else could see
+        assert "Redis：不可用" in wx.text(ADMIN, "状态").text  # reading the status needs no Redis
+        assert wx.text(new_openid(), "私域流量").text.startswith("找到 ")  # searches go on
+        assert generations.current_name(fresh_index) == before
+    finally:
+        app.extensions["caselink"].close()

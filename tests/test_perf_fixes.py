@@ -156,7 +156,10 @@ def test_role_and_pending_in_one_round_trip(store):
     assert st.role_and_pending("nobody") == (None, [])
 
 
-def test_role_and_pending_without_redis_are_defaults():
-    st = Store(redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2))
+def test_role_and_pending_without_redis_are_defaults(tmp_path):
+    from bot.store.client import connect_redis
+
+    # The client the app builds: a refused connection fails at once (redis-py's default backoff waited 4 s).
+    st = Store(connect_redis(make_settings(tmp_path, REDIS_URL="redis://127.0.0.1:9/0")))
     assert st.role_and_pending("u") == (None, [])
     assert st.messages.claim_request("1", "2", "id:9", ttl=60) == (True, None)

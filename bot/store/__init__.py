@@ -6,6 +6,7 @@
     ├── flows       a form or question in progress (``bot.chat.router``)
     ├── people      roles and invite codes
     ├── logins      failed dashboard logins
+    ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
     └── builds      background index builds
 
@@ -21,6 +22,7 @@ from typing import Any
 
 import redis
 
+from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
 from bot.store.builds import Builds
 from bot.store.connection import Connection
@@ -43,6 +45,7 @@ class Store:
         self.flows = Flows(self.db)
         self.people = People(self.db)
         self.logins = Logins(self.db)
+        self.admin_sessions = AdminSessions(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
 
@@ -50,6 +53,10 @@ class Store:
     def available(self) -> bool:
         """Whether the last Redis call worked."""
         return self.db.available
+
+    def reachable(self) -> bool:
+        """Whether Redis answers: the last call worked, or a ping now does."""
+        return self.available or self.ping()
 
     def ping(self) -> bool:
         """Check Redis now (for /healthz), updating the outage state."""

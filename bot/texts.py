@@ -62,6 +62,26 @@ LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
 HOT_EMPTY = "最近 7 天还没有搜索记录。"
 
+TEACH_SYNONYM_USAGE = (
+    "用法：同义 词A 词B\n以后搜索词A时也会搜索词B（词B的结果排在词A的同等结果之后）。例如：同义 抖音运营 双微一抖\n"
+    "取消：取消同义 词A 词B"
+)
+TEACH_SYNONYM_OK = (
+    "记住了：以后搜索「{source}」时也会搜索「{target}」，下一条消息起生效。\n取消：取消同义 {source} {target}"
+)
+TEACH_SYNONYM_LIST = "已有的同义规则（最新的在前）："
+TEACH_SYNONYM_REMOVED = "已取消 {count} 条同义规则：{names}"
+TEACH_SYNONYM_NONE = "「{source}」没有同义规则。发送「同义」查看已有的规则。"
+TEACH_PIN_USAGE = "先搜索，再发送「置顶 序号」，例如：置顶 2。以后搜索同样的词时，这一条排在第一。"
+TEACH_PIN_NO_SEARCH = "请先搜索，再发送「置顶 序号」（置顶的是最近一次搜索的结果）。"
+TEACH_PIN_BAD_NUMBER = "最近一次搜索「{query}」没有第 {n} 条，请看清序号再发送。"
+TEACH_PIN_GONE = "第 {n} 条已不在内容库里，请重新搜索。"
+TEACH_PIN_OK = "已置顶：以后搜索「{query}」时，「{title}」排在第一，下一条消息起生效。\n取消：取消置顶"
+TEACH_PIN_INTERNAL = "\n这是内部内容：只有员工会看到它排在第一，客户看不到。"
+TEACH_UNPIN_USAGE = "请先搜索，再发送「取消置顶」；或发送「取消置顶 搜索词」。"
+TEACH_UNPIN_OK = "已取消「{query}」的 {count} 条置顶。"
+TEACH_UNPIN_NONE = "「{query}」没有置顶的内容。"
+
 
 def describe_error(exc: Exception) -> str:
     """A reason an admin can read: our own errors are written in Chinese; others stay in the log."""

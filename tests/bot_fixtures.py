@@ -137,6 +137,17 @@ class RedisProcess:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for this Redis only: every key's TTL shrinks, and keys past it expire."""
+        client = redis.Redis(port=self.port)
+        for key in client.scan_iter(count=1000):
+            left = client.pttl(key)
+            if left > 0:
+                if left <= seconds * 1000:
+                    client.delete(key)
+                else:
+                    client.pexpire(key, left - int(seconds * 1000))
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()

@@ -222,10 +222,14 @@ ROUTES = [
     ("GET", "/admin/queries"),
     ("GET", "/admin/invites"),
     ("GET", "/admin/employees"),
+    ("GET", "/admin/rules"),
     ("POST", "/admin/reindex"),
     ("POST", "/admin/invites"),
     ("POST", "/admin/invites/ABCDEF/revoke"),
     ("POST", "/admin/employees/revoke"),
+    ("POST", "/admin/rules/rewrite"),
+    ("POST", "/admin/rules/pin"),
+    ("POST", "/admin/rules/remove"),
     ("POST", "/admin/logout"),
 ]
 

@@ -8,7 +8,8 @@
     ├── logins      failed dashboard logins
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
-    └── builds      background index builds
+    ├── builds      background index builds
+    └── rules       what admins taught (rewrites, pins) and the picks users made
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -30,6 +31,7 @@ from bot.store.flows import Flows
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
+from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 
 __all__ = ["Connection", "Store"]
@@ -48,6 +50,7 @@ class Store:
         self.admin_sessions = AdminSessions(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
+        self.rules = Rules(self.db)
 
     @property
     def available(self) -> bool:

@@ -1,6 +1,6 @@
 """The admin dashboard (``/admin``): login with ADMIN_TOKEN, index status and build report, reindex,
-search preview, hot queries, invite codes and employees. Server-rendered, no JavaScript.
-One module per page group (``auth``, ``overview``, ``search``, ``people``), all on one blueprint.
+search preview, hot queries, taught rules (教它), invite codes and employees. Server-rendered, no JavaScript.
+One module per page group (``auth``, ``overview``, ``search``, ``teaching``, ``people``), all on one blueprint.
 
 Security: the token is compared with ``hmac.compare_digest``; a login is a session kept in Redis
 (``bot.store.admin_sessions``: ended by logging out, an hour unused, 12 hours, or a new ADMIN_TOKEN)
@@ -29,6 +29,7 @@ NAV = (
     ("admin.overview", "概览"),
     ("admin.search", "搜索预览"),
     ("admin.queries", "热词"),
+    ("admin.rules", "规则"),
     ("admin.invites", "邀请码"),
     ("admin.employees", "员工"),
 )
@@ -87,6 +88,6 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, overview, people, search  # noqa: E402
+from bot.web.admin import auth, overview, people, search, teaching  # noqa: E402
 
-__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config"]
+__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config", "teaching"]

@@ -9,7 +9,9 @@
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
     ├── builds      background index builds
-    └── rules       what admins taught (rewrites, pins) and the picks users made
+    ├── rules       what admins taught (rewrites, pins) and the picks users made
+    └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
+                    indexer reads the same keys when it builds, so it owns the class)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -33,6 +35,7 @@ from bot.store.messages import Messages
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
 
@@ -51,6 +54,7 @@ class Store:
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
+        self.content = SharedContent(client, prefix)
 
     @property
     def available(self) -> bool:

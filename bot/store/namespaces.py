@@ -23,6 +23,7 @@ DURABLE: dict[str, str] = {
     "q0": "无结果搜索统计（旧格式）",
     "qweak": "无直接匹配搜索统计（旧格式）",
     "rules": "教给机器人的规则与点选反馈",
+    "content": "转发的文章、撤回记录与内容设置",
 }
 
 EPHEMERAL: dict[str, str] = {

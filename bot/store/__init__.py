@@ -10,6 +10,8 @@
     ├── analytics   search counts per day
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
+    ├── answers     the front desk: fixed answers, contact card, working hours (durable)
+    ├── leads       leads from the chat form (durable)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -27,9 +29,11 @@ import redis
 
 from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
+from bot.store.answers import Answers
 from bot.store.builds import Builds
 from bot.store.connection import Connection
 from bot.store.flows import Flows
+from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
@@ -54,6 +58,8 @@ class Store:
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
+        self.answers = Answers(self.db)
+        self.leads = Leads(self.db)
         self.content = SharedContent(client, prefix)
 
     @property

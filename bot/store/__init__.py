@@ -11,7 +11,8 @@
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
-    └── leads       leads from the chat form (durable)
+    ├── leads       leads from the chat form (durable)
+    └── misses      weak or empty searches in a row (the offer of a person)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -34,6 +35,7 @@ from bot.store.flows import Flows
 from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
+from bot.store.misses import Misses
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
@@ -57,6 +59,7 @@ class Store:
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
+        self.misses = Misses(self.db)
 
     @property
     def available(self) -> bool:

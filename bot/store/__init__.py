@@ -12,7 +12,9 @@
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
-    └── misses      weak or empty searches in a row (the offer of a person)
+    ├── misses      weak or empty searches in a row (the offer of a person)
+    └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
+                    indexer reads the same keys when it builds, so it owns the class)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -39,6 +41,7 @@ from bot.store.misses import Misses
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
 
@@ -60,6 +63,7 @@ class Store:
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
+        self.content = SharedContent(client, prefix)
 
     @property
     def available(self) -> bool:

@@ -19,7 +19,7 @@ import requests
 from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
-from bot.chat.replies import Card, Reply, Silent, Text, to_dict
+from bot.chat.replies import Card, Reply, Silent, Text, Transfer, to_dict
 from bot.jobs import Jobs
 from bot.store import Store
 
@@ -77,6 +77,9 @@ class Delivery:
         """Send through the customer-service API; if refused, keep it for the user's next message."""
         if isinstance(reply, Silent):
             return True
+        if isinstance(reply, Transfer):  # only a passive reply can hand a message to the agents
+            log.warning("转人工超过了回复期限，没能转给客服")
+            return False
         try:
             if isinstance(reply, Card):
                 article = {"title": reply.title, "description": reply.description, "url": reply.url}

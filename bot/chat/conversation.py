@@ -112,7 +112,10 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     try:
         searcher = ctx.services.index.searcher()
         offset = session["next"]
-        taught = teaching.search_options(ctx.store, session["q"])  # rewrites, pins, lifts (bot.teaching)
+        # Rewrites, pins, lifts (bot.teaching) as of the first page: later pages continue that order.
+        taught = session.get("taught") if offset else None
+        if taught is None:
+            taught = session["taught"] = teaching.search_options(ctx.store, session["q"])
         with ctx.services.metrics.time_search("wechat"):
             result = searcher.search(
                 session["q"],

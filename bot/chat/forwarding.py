@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from bot import texts
 from bot.chat.replies import Reply, Text, escape, shorten
+from bot.deadline import slow_ahead
 from bot.services import Context
 from config.errors import CaseLinkError, IndexLocked
 from indexer import Document, SharedUnavailable, add_forwarded, read_article
@@ -25,6 +26,7 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
     """Add an article an admin forwarded to the index, once its page was fetched safely."""
     if urlparse(url or "").scheme not in ("http", "https"):
         return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
+    slow_ahead()  # fetching may take longer than a reply may: the answer is pushed
     fetched = read_article(url, ctx.settings, timeout=FETCH_TIMEOUT)
     if not isinstance(fetched, Document):
         # Nothing is published from a page that could not be read (it may not even be a public page).

@@ -32,7 +32,7 @@ from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
 from bot.store.answers import Answers
 from bot.store.builds import Builds
-from bot.store.connection import Connection
+from bot.store.connection import GET, HGETALL, TAKE, Connection, Unit
 from bot.store.flows import Flows
 from bot.store.leads import Leads
 from bot.store.logins import Logins
@@ -43,7 +43,7 @@ from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 from indexer import SharedContent
 
-__all__ = ["Connection", "Store"]
+__all__ = ["Connection", "Store", "Unit"]
 
 
 class Store:
@@ -78,20 +78,43 @@ class Store:
         """Check Redis now (for /healthz), updating the outage state."""
         return bool(self.db.call(lambda r: r.ping(), False, force=True))
 
+    def message_reads(self, openid: str, *, take_pending: bool, query_key: str = "") -> list[tuple[str, str]]:
+        """What handling an ordinary message from ``openid`` reads, for the round trip that claims it
+        (``Messages.claim(..., reads=)``): role, held answers (taken), flow, conversation, the front
+        desk, the taught rules' version and picks for ``query_key``, the miss streak."""
+        reads = [(GET, self.db.key("role", openid))]
+        if take_pending:
+            reads.append((TAKE, self.db.key("pending", openid)))
+        reads += [
+            (GET, self.flows.key(openid)),
+            (GET, self.sessions.key(openid)),
+            (GET, self.answers.key),
+            (GET, self.rules.version_key),
+            (GET, self.misses.key(openid)),
+        ]
+        if query_key:
+            reads.append((HGETALL, self.rules.picks_key(query_key)))
+        return reads
+
     def role_and_pending(self, openid: str, take_pending: bool = True) -> tuple[str | None, list[dict[str, Any]]]:
-        """The user's granted role and (optionally) the answers held for them, in one round trip."""
+        """The user's granted role and (optionally) the answers held for them, in one round trip
+        (none when the message's claim read them)."""
         key = self.db.key
+        role_key, pending_key = key("role", openid), key("pending", openid)
+        if self.db.knows(role_key) and (not take_pending or self.db.knows(pending_key)):
+            raw, items = self.db.get(role_key), (self.db.take(pending_key) if take_pending else [])
+        else:
 
-        def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
-            pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
-            pipe.get(key("role", openid))
-            if take_pending:
-                pipe.lrange(key("pending", openid), 0, -1)
-                pipe.delete(key("pending", openid))
-            out = pipe.execute()
-            return out[0], (out[1] if take_pending else [])
+            def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
+                pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
+                pipe.get(role_key)
+                if take_pending:
+                    pipe.lrange(pending_key, 0, -1)
+                    pipe.delete(pending_key)
+                out = pipe.execute()
+                return out[0], (out[1] if take_pending else [])
 
-        raw, items = self.db.call(read, (None, []))
+            raw, items = self.db.call(read, (None, []))
         return (raw.decode("utf-8") if raw else None), [json.loads(item) for item in items]
 
     def forget(self, openid: str) -> None:

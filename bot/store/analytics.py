@@ -26,16 +26,15 @@ class Analytics:
         if not query:
             return
 
-        def log_it(r: redis.Redis) -> None:
-            pipe = r.pipeline()
-            kinds = ["q"] + (["q0"] if total == 0 else ["qweak"] if weak else [])
-            for kind in kinds:
-                key = self._db.key(kind, day)
+        kinds = ["q"] + (["q0"] if total == 0 else ["qweak"] if weak else [])
+        keys = [self._db.key(kind, day) for kind in kinds]
+
+        def log_it(pipe) -> None:
+            for key in keys:
                 pipe.zincrby(key, 1, query)
                 pipe.expire(key, ANALYTICS_TTL)
-            pipe.execute()
 
-        self._db.call(log_it, None)
+        self._db.write(log_it)  # with the message's other writes, when there is a message
 
     def top_queries(self, kind: str = "q", days: int = 7, limit: int = 10) -> list[tuple[str, int]]:
         """The most frequent queries of the last ``days`` days: kind "q" all, "q0" zero-result, "qweak"."""

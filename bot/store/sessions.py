@@ -16,12 +16,15 @@ class Sessions:
     def __init__(self, db: Connection):
         self._db = db
 
+    def key(self, openid: str) -> str:
+        return self._db.key("session", openid)
+
     def get(self, openid: str) -> dict[str, Any] | None:
         """The user's current conversation (last search and what was shown), if any."""
-        raw = self._db.call(lambda r: r.get(self._db.key("session", openid)), None)
+        raw = self._db.get(self.key(openid))
         return json.loads(raw) if raw else None
 
     def save(self, openid: str, data: dict[str, Any]) -> bool:
         """Store the user's conversation for 30 minutes; False when Redis is unavailable."""
-        blob = json.dumps(data, ensure_ascii=False)
-        return bool(self._db.call(lambda r: r.set(self._db.key("session", openid), blob, ex=SESSION_TTL), False))
+        key, blob = self.key(openid), json.dumps(data, ensure_ascii=False)
+        return self._db.write(lambda p: p.set(key, blob, ex=SESSION_TTL), {key: blob.encode("utf-8")})

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
+from config import clock
+from config.clock import DEFAULT_TIMEZONE
 from config.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +76,7 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "REPLY_DEADLINE": ("reply_deadline", "4.0", "被动回复的时间预算（秒），超时改用客服消息推送"),
     "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
     "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
+    "SITE_TIMEZONE": ("site_timezone", "Asia/Shanghai", "显示时间和按天统计用的时区（IANA 名称，如 Asia/Shanghai）"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
 }
 
@@ -113,8 +117,14 @@ class Settings:
     reply_deadline: float = 4.0
     replay_window: int = 300
     result_link_ttl: int = 86400
+    site_timezone: str = DEFAULT_TIMEZONE
     log_level: str = "INFO"
     config_dir: Path = CONFIG_DIR
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """SITE_TIMEZONE as a time zone (``config.clock``)."""
+        return clock.zone(self.site_timezone)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -183,6 +193,17 @@ def _url(name: str, raw: str) -> str:
 
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
+
+
+def _timezone(raw: str) -> str:
+    name = raw or DEFAULT_TIMEZONE
+    try:
+        clock.zone(name)
+    except ValueError:
+        raise ConfigError(f"SITE_TIMEZONE={raw!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
+    return name
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -244,6 +265,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
+        site_timezone=_timezone(raw["SITE_TIMEZONE"]),
         log_level=raw["LOG_LEVEL"].upper(),
     )
 

@@ -1,4 +1,4 @@
-"""Admin-only commands: 重建索引, 状态, 热词, and adding a forwarded article (a ``link`` message)."""
+"""Admin-only commands: 重建索引, 状态, and adding a forwarded article (a ``link`` message)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from bot import buildjob, texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, shorten
 from bot.services import Context
+from config import clock
 from config.errors import CaseLinkError
 
 log = logging.getLogger(__name__)
 
-HOT_DAYS = 7
-HOT_LIMIT = 10
 FETCH_TIMEOUT = 8.0  # past the reply deadline the answer is pushed; the fetch may take this long
 
 
@@ -53,7 +52,8 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     else:
         kinds = "，".join(f"{texts.KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.get("by_kind", {}).items()))
         lines.append(f"索引：{stats.get('documents', 0)} 篇" + (f"（{kinds}）" if kinds else ""))
-        lines.append(f"版本：{stats.get('generation', '-')}，构建于 {stats.get('built_at', '-')}")
+        built = clock.fmt_time(stats.get("built_at"), ctx.settings.tz)
+        lines.append(f"版本：{stats.get('generation', '-')}，构建于 {built}")
         lines.append(f"大小：{stats.get('size_bytes', 0) / 1e6:.1f} MB")
         if stats.get("rebuild_needed"):
             lines.append("词典已更改，需要发送「重建索引」")
@@ -62,23 +62,6 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     if build and build["state"] == buildjob.RUNNING:
         lines.append("重建索引：进行中")
     return Text("\n".join(lines))
-
-
-@router.command("热词", admin=True)
-def hot_queries(ctx: Context, _arg: str = "") -> Reply:
-    """The top queries and the queries that found nothing, over the last 7 days."""
-    if not ctx.store.reachable():
-        return Text(texts.ADMIN_UNAVAILABLE)
-    top = ctx.store.analytics.top_queries("q", HOT_DAYS, HOT_LIMIT)
-    if not top:
-        return Text(texts.HOT_EMPTY)
-    parts = [f"最近 {HOT_DAYS} 天热门搜索：", *_ranked(top)]
-    zero = ctx.store.analytics.top_queries("q0", HOT_DAYS, HOT_LIMIT)
-    parts += ["", "没有结果的搜索：", *(_ranked(zero) or ["（无）"])]
-    weak = ctx.store.analytics.top_queries("qweak", HOT_DAYS, 5)
-    if weak:
-        parts += ["", "没有直接匹配的搜索：", *_ranked(weak)]
-    return Text("\n".join(parts))
 
 
 def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
@@ -105,7 +88,3 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
         log.warning("收录转发文章失败：%s", exc)
         return Text(texts.LINK_FAILED.format(error=texts.describe_error(exc)))
     return Text(texts.LINK_ADDED.format(title=shorten(doc.title, 60)))
-
-
-def _ranked(rows: list[tuple[str, int]]) -> list[str]:
-    return [f"{i}. {query}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]

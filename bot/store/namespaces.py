@@ -19,9 +19,10 @@ DURABLE: dict[str, str] = {
     "roles": "员工名单",
     "invite": "邀请码",
     "invites": "邀请码名单",
-    "q": "搜索统计（旧格式）",
-    "q0": "无结果搜索统计（旧格式）",
-    "qweak": "无直接匹配搜索统计（旧格式）",
+    "searches": "搜索统计",
+    "q": "搜索统计（旧格式，35 天内过期）",
+    "q0": "无结果搜索统计（旧格式，35 天内过期）",
+    "qweak": "无直接匹配搜索统计（旧格式，35 天内过期）",
     "rules": "教给机器人的规则与点选反馈",
 }
 
@@ -31,7 +32,8 @@ EPHEMERAL: dict[str, str] = {
     "pending": "answers held for the user's next message (48 h)",
     "session": "the conversation: last search and its pages (30 min)",
     "flow": "a form or question in progress (30 min)",
-    "bindfail": "wrong invite codes per user (1 h)",
+    "bindfail": "invite codes tried per user (1 h)",
+    "bindguess": "invite codes tried by everyone together (1 h)",
     "loginfail": "wrong dashboard tokens per address (10 min)",
     "adminsession": "dashboard logins (1 h idle, 12 h at most)",
     "build": "background build flag, progress and last record",

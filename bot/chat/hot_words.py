@@ -6,8 +6,7 @@ import re
 
 from bot import texts
 from bot.chat import router
-from bot.chat.replies import TEXT_LIMIT, Reply, Text, shorten, size
-from bot.chat.team import echo
+from bot.chat.replies import TEXT_LIMIT, Reply, Text, escape, shorten, size
 from bot.services import Context
 from bot.store.analytics import ALL, MAX_DAYS, WEAK, ZERO
 
@@ -48,7 +47,7 @@ def hot_words(ctx: Context, arg: str = "") -> Reply:
 
 def _ranked(rows: list[tuple[str, int]]) -> list[str]:
     return [
-        texts.HOT_LINE.format(n=n, query=echo(shorten(query, QUERY_CHARS)), count=count)
+        texts.HOT_LINE.format(n=n, query=escape(shorten(query, QUERY_CHARS)), count=count)
         for n, (query, count) in enumerate(rows, 1)
     ]
 

@@ -11,18 +11,13 @@ import logging
 from bot import texts
 from bot.access import is_invite_code
 from bot.chat import router
-from bot.chat.replies import TEXT_LIMIT, Reply, Text, size
+from bot.chat.replies import TEXT_LIMIT, Reply, Text, escape, size
 from bot.names import clean_name, who
 from bot.services import Context
 from bot.store.people import MAX_NAME
 from config import clock
 
 log = logging.getLogger(__name__)
-
-
-def echo(text: str) -> str:
-    """Typed text safe inside a WeChat reply, which renders ``<a>`` markup."""
-    return text.replace("<", "＜").replace(">", "＞")
 
 
 @router.command("邀请", admin=True)
@@ -39,7 +34,7 @@ def invite(ctx: Context, arg: str) -> Reply:
     if code is None:
         return Text(texts.INVITE_UNAVAILABLE)
     log.info("%s 生成了%s邀请码（给 %s）", who(ctx.services, ctx.openid), texts.ROLE_NAMES[role], name or "未署名")
-    suffix = texts.INVITE_FOR.format(name=echo(name)) if name else ""
+    suffix = texts.INVITE_FOR.format(name=escape(name)) if name else ""
     return Text(texts.INVITE_OK.format(role=texts.ROLE_NAMES[role], code=code, name=suffix))
 
 
@@ -55,7 +50,7 @@ def list_invites(ctx: Context, _arg: str = "") -> Reply:
         texts.INVITE_LINE.format(
             code=i["code"],
             role=texts.ROLE_NAMES.get(i.get("role"), ""),
-            name=texts.INVITE_FOR.format(name=echo(i["name"])) if i.get("name") else "",
+            name=texts.INVITE_FOR.format(name=escape(i["name"])) if i.get("name") else "",
             expires=clock.fmt_time(i.get("expires"), ctx.settings.tz),
         )
         for i in found
@@ -76,10 +71,10 @@ def team(ctx: Context, _arg: str = "") -> Reply:
     lines = [
         texts.TEAM_LINE.format(
             n=n,
-            name=echo(h.get("name") or texts.UNNAMED),
+            name=escape(h.get("name") or texts.UNNAMED),
             role=texts.ROLE_NAMES.get(h["role"], h["role"]),
             at=clock.fmt_time(h.get("at"), ctx.settings.tz),
-            by=texts.TEAM_BY.format(by=echo(who(ctx.services, h["by"]))) if h.get("by") else "",
+            by=texts.TEAM_BY.format(by=escape(who(ctx.services, h["by"]))) if h.get("by") else "",
         )
         for n, h in enumerate(holders, 1)
     ]
@@ -106,9 +101,9 @@ def revoke(ctx: Context, arg: str) -> Reply:
         return Text((texts.REVOKE_INVITE_OK if revoked else texts.REVOKE_INVITE_GONE).format(code=code))
     matches = [h for h in ctx.store.people.role_holders() if h.get("name") == arg]
     if not matches:
-        return Text(texts.REVOKE_PERSON_NONE.format(name=echo(arg)))
+        return Text(texts.REVOKE_PERSON_NONE.format(name=escape(arg)))
     if len(matches) > 1:
-        return Text(texts.REVOKE_PERSON_MANY.format(count=len(matches), name=echo(arg)))
+        return Text(texts.REVOKE_PERSON_MANY.format(count=len(matches), name=escape(arg)))
     person = matches[0]
     if person["openid"] == ctx.openid:
         return Text(texts.REVOKE_SELF)
@@ -117,7 +112,7 @@ def revoke(ctx: Context, arg: str) -> Reply:
         return Text(texts.ADMIN_UNAVAILABLE)
     log.info("%s 撤销了 %s 的%s身份", who(ctx.services, ctx.openid), arg, texts.ROLE_NAMES.get(person["role"]))
     role = texts.ROLE_NAMES.get(person["role"], "")
-    return Text(texts.REVOKE_PERSON_OK.format(name=echo(arg), role=role))
+    return Text(texts.REVOKE_PERSON_OK.format(name=escape(arg), role=role))
 
 
 def _fitted(head: str, lines: list[str], count: int) -> str:

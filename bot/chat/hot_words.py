@@ -8,11 +8,10 @@ from bot import texts
 from bot.chat import router
 from bot.chat.replies import TEXT_LIMIT, Reply, Text, escape, shorten, size
 from bot.services import Context
-from bot.store.analytics import ALL, MAX_DAYS, WEAK, ZERO
+from bot.store.analytics import ALL, MAX_DAYS, MAX_LABEL, WEAK, ZERO
 
 DEFAULT_DAYS = 7
 SHOWN = {"top": 10, "zero": 5, "weak": 3, "employees": 5}
-QUERY_CHARS = 16  # a listed search is cut to this many characters: the reply has room for ~25 lines
 _DAYS = re.compile(r"^(\d{1,2})\s*天?$")
 
 
@@ -47,16 +46,20 @@ def hot_words(ctx: Context, arg: str = "") -> Reply:
 
 def _ranked(rows: list[tuple[str, int]]) -> list[str]:
     return [
-        texts.HOT_LINE.format(n=n, query=escape(shorten(query, QUERY_CHARS)), count=count)
+        texts.HOT_LINE.format(n=n, query=escape(shorten(query, MAX_LABEL)), count=count)
         for n, (query, count) in enumerate(rows, 1)
     ]
 
 
 def _render(sections: list[tuple[str, list[str]]]) -> str:
-    """The sections within one reply: lines are dropped from the longest list until it fits."""
+    """The sections within one reply: whole lines are dropped from the longest list until it fits."""
+    dropped = False
     while True:
         text = "\n\n".join(head + "\n" + "\n".join(lines or [texts.HOT_NONE]) for head, lines in sections)
+        if dropped:
+            text += "\n" + texts.TRIMMED
         longest = max(sections, key=lambda s: len(s[1]))
         if size(text) <= TEXT_LIMIT or not longest[1]:
             return text
         longest[1].pop()
+        dropped = True

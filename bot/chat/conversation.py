@@ -130,6 +130,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     if offset == 0:
         search_log.record(ctx, session["q"], session["kind"], session["tag"], result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
+        ctx.outcome = "none" if result.total == 0 else "weak" if result.weak else "found"
     if not result.hits:
         if offset:
             return Text(texts.NO_MORE.format(query=label))

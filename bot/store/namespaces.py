@@ -24,6 +24,8 @@ DURABLE: dict[str, str] = {
     "q0": "无结果搜索统计（旧格式，35 天内过期）",
     "qweak": "无直接匹配搜索统计（旧格式，35 天内过期）",
     "rules": "教给机器人的规则与点选反馈",
+    "frontdesk": "固定回复、联系方式与工作时间",
+    "leads": "线索",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -39,6 +41,7 @@ EPHEMERAL: dict[str, str] = {
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
+    "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
 }
 
 

@@ -37,6 +37,7 @@ EPHEMERAL: dict[str, str] = {
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
+    "pickseen": "a pick already counted for this user, query and result today (1 day)",
 }
 
 

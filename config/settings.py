@@ -64,6 +64,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "INDEX_DIR": ("index_dir", "var/index", "索引目录（保存各代索引与 CURRENT）"),
     "CONTENT_DIR": ("content_dir", "content", "内容目录（Markdown、HTML、案例库）"),
     "URLS_FILE": ("urls_file", "config/urls.txt", "要抓取的网页/公众号文章链接清单，每行一个"),
+    "FETCH_ALLOWED_HOSTS": (
+        "fetch_allowed_hosts",
+        "",
+        "只允许抓取这些网站（逗号分隔，.example.cn 含子域名）；留空则任何公网网站都可以，内网和本机地址始终拒绝",
+    ),
     "SITE_URL": ("site_url", "", "博客站点地址；没有写 url 的文章按 PERMALINK 生成分享链接"),
     "PERMALINK": ("permalink", "/:year/:month/:day/:title/", "Jekyll 风格的链接模式"),
     "ADMIN_OPENIDS": ("admin_openids", "", "管理员 openid，逗号分隔"),
@@ -104,6 +109,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var/index"
     content_dir: Path = PROJECT_ROOT / "content"
     urls_file: Path = PROJECT_ROOT / "config/urls.txt"
+    fetch_allowed_hosts: tuple[str, ...] = ()
     site_url: str = ""
     permalink: str = "/:year/:month/:day/:title/"
     admin_openids: frozenset[str] = frozenset()
@@ -115,6 +121,9 @@ class Settings:
     result_link_ttl: int = 86400
     log_level: str = "INFO"
     config_dir: Path = CONFIG_DIR
+    # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
+    # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
+    fetch_loopback_ports: frozenset[int] = frozenset()
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -181,6 +190,17 @@ def _url(name: str, raw: str) -> str:
     return raw
 
 
+_HOST = re.compile(r"^(\*?\.)?[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff.-]*[a-z0-9\u0080-\uffff])?$", re.I)
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in re.split(r"[,，\s]+", raw) if h.strip())
+    for host in hosts:
+        if not _HOST.match(host):
+            raise ConfigError(f"{name} 里的“{host}”不是网站名（例如 mp.weixin.qq.com 或 .example.cn）")
+    return hosts
+
+
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
@@ -235,6 +255,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         index_dir=_path(raw["INDEX_DIR"]),
         content_dir=_path(raw["CONTENT_DIR"]),
         urls_file=_path(raw["URLS_FILE"]),
+        fetch_allowed_hosts=_hosts("FETCH_ALLOWED_HOSTS", raw["FETCH_ALLOWED_HOSTS"]),
         site_url=_url("SITE_URL", raw["SITE_URL"]).rstrip("/"),
         permalink=raw["PERMALINK"] or "/:year/:month/:day/:title/",
         admin_openids=frozenset(o.strip() for o in raw["ADMIN_OPENIDS"].split(",") if o.strip()),

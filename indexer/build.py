@@ -24,6 +24,7 @@ from config.errors import ConfigError, IndexNotReady
 from config.settings import Settings
 from indexer import generations
 from indexer.document import Document, Problem, SourceResult
+from indexer.fetch import FetchPolicy
 from indexer.lock import build_lock
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
@@ -84,7 +85,13 @@ def collect(settings: Settings, wechat=None) -> SourceResult:
     if wechat is None and settings.import_published:
         wechat = published_source(settings)
     site = SiteInfo(settings.site_url, settings.permalink) if settings.site_url else None
-    result = collect_sources(settings.content_dir, site=site, urls_file=settings.urls_file, wechat=wechat)
+    result = collect_sources(
+        settings.content_dir,
+        site=site,
+        urls_file=settings.urls_file,
+        wechat=wechat,
+        fetch_policy=FetchPolicy.from_settings(settings),
+    )
     seen = {d.id for d in result.documents}
     for doc in _read_added(settings.index_dir):
         if doc.id not in seen:

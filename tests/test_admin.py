@@ -396,7 +396,11 @@ def gate():
 def build_settings(tmp_path, redis_url, fresh_index, gate):
     urls = tmp_path / "urls.txt"
     urls.write_text(gate.url + "/slow\n", encoding="utf-8")
-    return make_bot_settings(tmp_path, redis_url, fresh_index, ADMIN_TOKEN=ADMIN_TOKEN, URLS_FILE=str(urls))
+    return make_bot_settings(
+        tmp_path, redis_url, fresh_index, ADMIN_TOKEN=ADMIN_TOKEN, URLS_FILE=str(urls)
+    ).with_overrides(
+        fetch_loopback_ports=frozenset({gate.port})  # the URL list's page is a local stand-in
+    )
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def make_app(tmp_path, redis_url, fresh_index, api):
         env = {k.upper(): str(v) for k, v in env.items()}
         settings = make_bot_settings(
             tmp_path / name, redis_url, fresh_index, WECHAT_API_BASE=api.url + "/cgi-bin/", **env
-        )
+        ).with_overrides(fetch_loopback_ports=frozenset({api.port}))  # the forwarded article's stand-in
         apps.append(create_app(settings))
         return apps[-1]
 

@@ -221,7 +221,7 @@ def test_a_page_that_fails_to_download_is_not_deleted_by_update(small, tmp_path)
     with StubServer({("GET", "/report"): (200, {"Content-Type": "text/html; charset=utf-8"}, page)}) as stub:
         urls = tmp_path / "urls.txt"
         urls.write_text(stub.url + "/report\n", encoding="utf-8")
-        with_urls = settings.with_overrides(urls_file=urls)
+        with_urls = settings.with_overrides(urls_file=urls, fetch_loopback_ports=frozenset({stub.port}))
         rebuild(with_urls)
         assert open_searcher(settings.index_dir).search("行业报告").hits
         stub.route("GET", "/report", (503, {}, "busy"))

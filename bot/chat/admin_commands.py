@@ -12,6 +12,7 @@ from bot.chat import router
 from bot.chat.replies import Reply, Text, escape, shorten
 from bot.services import Context
 from config.errors import CaseLinkError
+from indexer.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +83,20 @@ def hot_queries(ctx: Context, _arg: str = "") -> Reply:
 
 
 def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
-    """Add an article an admin forwarded to the index (with its body when the page can be fetched)."""
+    """Add an article an admin forwarded to the index, once its page was fetched safely."""
     from indexer.build import add_document
-    from indexer.document import Document
+    from indexer.fetch import FetchPolicy
     from indexer.sources.url_list import UrlEntry, fetch_document
 
     if urlparse(url or "").scheme not in ("http", "https"):
         return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
-    fetched = fetch_document(UrlEntry(url), timeout=FETCH_TIMEOUT)
-    if isinstance(fetched, Document):
-        # WeChat's own Title/Description are what the forwarded card showed: prefer them.
-        doc = replace(fetched, title=title or fetched.title, summary=description or fetched.summary)
-    else:
-        log.info("转发文章的正文取不到（%s），只收录标题和摘要", fetched.reason)
-        doc = Document(id="url:" + url, kind="article", title=title or url, url=url, summary=description or "")
+    fetched = fetch_document(UrlEntry(url), timeout=FETCH_TIMEOUT, policy=FetchPolicy.from_settings(ctx.settings))
+    if not isinstance(fetched, Document):
+        # Nothing is published from a page that could not be read (it may not even be a public page).
+        log.info("转发的文章没有收录：%s", fetched.reason)
+        return Text(texts.LINK_FAILED.format(error=fetched.reason))
+    # WeChat's own Title/Description are what the forwarded card showed: prefer them.
+    doc = replace(fetched, title=title or fetched.title, summary=description or fetched.summary)
     if doc.date is None:
         doc = replace(doc, date=dt.date.today())
     doc = replace(doc, source="wechat:link")

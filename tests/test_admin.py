@@ -231,6 +231,17 @@ ROUTES = [
     ("POST", "/admin/rules/pin"),
     ("POST", "/admin/rules/remove"),
     ("POST", "/admin/logout"),
+    ("GET", "/admin/replies"),
+    ("GET", "/admin/replies/new"),
+    ("GET", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies"),
+    ("POST", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies/ABCDEF/delete"),
+    ("POST", "/admin/replies/ABCDEF/move"),
+    ("POST", "/admin/replies/contact"),
+    ("GET", "/admin/leads"),
+    ("GET", "/admin/leads.csv"),
+    ("POST", "/admin/leads/ABCDEF"),
 ]
 
 

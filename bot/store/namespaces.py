@@ -23,6 +23,8 @@ DURABLE: dict[str, str] = {
     "q0": "无结果搜索统计（旧格式）",
     "qweak": "无直接匹配搜索统计（旧格式）",
     "rules": "教给机器人的规则与点选反馈",
+    "frontdesk": "固定回复、联系方式与工作时间",
+    "leads": "线索",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -38,6 +40,7 @@ EPHEMERAL: dict[str, str] = {
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
     "pickseen": "a pick already counted for this user, query and result today (1 day)",
+    "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
 }
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
-from markupsafe import Markup, escape
 
 from bot import teaching, texts
 from bot.access import role_of
@@ -22,6 +21,7 @@ from bot.chat.replies import shorten
 from bot.links import LinkRefused, ResultLink, read_token
 from bot.services import Services, services
 from bot.web import oauth
+from bot.web.view import marked
 from config.errors import IndexNotReady
 
 log = logging.getLogger(__name__)
@@ -178,21 +178,6 @@ def hit_view(hit) -> dict:
         "date": hit.date,
         "snippet": marked(hit.snippet, hit.highlights),
     }
-
-
-def marked(text: str, spans) -> Markup:
-    """``text`` escaped, with ``<mark>`` around the highlight spans (character offsets)."""
-    parts: list[Markup] = []
-    pos = 0
-    for start, end in sorted(spans or ()):
-        start, end = max(start, pos), min(end, len(text))
-        if start >= end:
-            continue
-        parts.append(escape(text[pos:start]))
-        parts.append(Markup("<mark>%s</mark>") % text[start:end])
-        pos = end
-    parts.append(escape(text[pos:]))
-    return Markup("").join(parts)
 
 
 def refusal(status: int) -> Response:

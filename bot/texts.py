@@ -61,6 +61,10 @@ REINDEX_FAILED = "索引重建失败：{error}"
 UNEXPECTED_ERROR = "服务器出错了（详情见服务日志），请稍后再试"
 LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
+LINK_INDEX_BUSY = "\n索引正在重建，这篇已保存，重建完成后就能搜到。"
+LINK_INDEX_FAILED = (
+    "\n文章已保存，但这台服务器的索引没能更新：{reason}。详细经过已写入服务日志，发送「重建索引」可重试。"
+)
 HOT_EMPTY = "最近 7 天还没有搜索记录。"
 
 TEACH_SYNONYM_USAGE = (

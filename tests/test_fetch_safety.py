@@ -236,7 +236,7 @@ def test_a_url_list_entry_on_this_machine_is_a_problem_not_a_document(tmp_path, 
     urls.write_text(f"{internal.url}/metrics\nhttp://2130706433:{internal.port}/metrics\n{public.url}/post\n", "utf-8")
     result = read_url_list(urls, timeout=3, policy=allow(public))
     assert [d.title for d in result.documents] == ["公开文章"]
-    assert [p.category for p in result.problems] == ["fetch", "fetch"]
+    assert [p.category for p in result.problems] == ["unsafe", "unsafe"]
     assert all("不能抓取" in p.reason for p in result.problems)
     assert internal.calls == []
 

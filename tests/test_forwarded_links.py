@@ -3,6 +3,7 @@ and Redis; the forwarded pages are local stand-ins ("public" is the only one fet
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -36,11 +37,11 @@ def public():
 
 
 @pytest.fixture
-def app(tmp_path, redis_url, fresh_index, public):
+def app(tmp_path, private_redis, fresh_index, public):
+    """The bot on a Redis of its own: what it forwards must not reach other tests' builds."""
     from bot import create_app
 
-    redis.Redis.from_url(redis_url).delete(f"caselink:wechatpy:{APPID}_access_token")
-    settings = make_bot_settings(tmp_path, redis_url, fresh_index).with_overrides(
+    settings = make_bot_settings(tmp_path, private_redis.url, fresh_index).with_overrides(
         fetch_loopback_ports=frozenset({public.port})
     )
     app = create_app(settings)
@@ -94,3 +95,21 @@ def test_a_page_that_cannot_be_read_is_not_published(wx, public):
     reply = wx.link(ADMIN, public.url + "/gone", title="失效的文章", description="打不开的页面")
     assert "没能收录" in reply.text and "404" in reply.text
     assert_unpublished(wx, public, "失效的文章")
+
+
+def test_a_forwarded_article_is_kept_in_redis_and_found_by_clients(wx, public, private_redis):
+    reply = wx.link(ADMIN, public.url + "/post", title="直播复盘方法", description="一场直播怎么复盘")
+    assert reply.text == "已收录：直播复盘方法"
+    kept = redis.Redis.from_url(private_redis.url).hget("caselink:content:forwarded", f"url:{public.url}/post")
+    assert json.loads(kept)["doc"]["title"] == "直播复盘方法"
+    assert "直播复盘方法" in [title for _, title in listed(wx.text(new_openid("client"), "直播复盘").text)]
+
+
+def test_when_indexing_fails_the_admin_gets_a_reason_and_the_log_the_traceback(wx, app, public, caplog):
+    index_dir = app.extensions["caselink"].settings.index_dir
+    (index_dir / ".build.lock").unlink(missing_ok=True)
+    (index_dir / ".build.lock").mkdir()  # the index directory is broken: no build can take its lock
+    reply = wx.link(ADMIN, public.url + "/post", title="直播复盘方法")
+    assert "文章已保存" in reply.text and "索引目录写不进去" in reply.text and "服务日志" in reply.text
+    failures = [r for r in caplog.records if r.name == "bot.chat.forwarding" and r.levelname == "ERROR"]
+    assert failures and failures[0].exc_info is not None  # the whole traceback is in the log

@@ -9,8 +9,7 @@ import pytest
 
 from config.errors import IndexLocked, IndexNotReady
 from indexer import generations
-from indexer.build import MAX_SEGMENTS, add_document, rebuild, update
-from indexer.document import Document
+from indexer.build import MAX_SEGMENTS, rebuild, update
 from indexer.lock import build_lock
 from indexer.search import open_searcher
 from tests.conftest import make_settings
@@ -193,22 +192,6 @@ def test_changed_dictionary_says_rebuild_needed(small, tmp_path):
         from indexer.segment import configure
 
         configure(settings.config_dir)
-
-
-def test_added_documents_survive_a_rebuild(small):
-    settings, _ = small
-    rebuild(settings)
-    doc = Document(
-        id="url:https://mp.weixin.qq.com/s/abc",
-        kind="article",
-        title="转发来的文章：直播复盘",
-        url="https://mp.weixin.qq.com/s/abc",
-        summary="一场直播的复盘",
-    )
-    add_document(settings, doc)
-    assert open_searcher(settings.index_dir).search("直播复盘").hits[0].id == doc.id
-    rebuild(settings)
-    assert open_searcher(settings.index_dir).get(doc.id) is not None
 
 
 def test_a_page_that_fails_to_download_is_not_deleted_by_update(small, tmp_path):

@@ -11,7 +11,9 @@
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
-    └── leads       leads from the chat form (durable)
+    ├── leads       leads from the chat form (durable)
+    └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
+                    indexer reads the same keys when it builds, so it owns the class)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -37,6 +39,7 @@ from bot.store.messages import Messages
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
 
@@ -57,6 +60,7 @@ class Store:
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
+        self.content = SharedContent(client, prefix)
 
     @property
     def available(self) -> bool:

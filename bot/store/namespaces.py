@@ -25,6 +25,7 @@ DURABLE: dict[str, str] = {
     "rules": "教给机器人的规则与点选反馈",
     "frontdesk": "固定回复、联系方式与工作时间",
     "leads": "线索",
+    "content": "转发的文章、撤回记录与内容设置",
 }
 
 EPHEMERAL: dict[str, str] = {

@@ -94,7 +94,7 @@ def creator(by: str) -> str:
 
 def category_name(category: str) -> str:
     """The Chinese label of a build-problem category (``indexer.sources.CATEGORIES``)."""
-    from indexer.sources import CATEGORIES
+    from indexer import CATEGORIES
 
     return CATEGORIES.get(category, category)
 
@@ -121,7 +121,7 @@ def stats_view(stats: dict) -> dict:
 
 def report_view(index_dir: Path) -> dict | None:
     """The live generation's build report, problems sorted (skipped files first) and counted."""
-    from indexer.build import last_report
+    from indexer import last_report
 
     try:
         report = last_report(index_dir)

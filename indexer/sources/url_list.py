@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 from indexer.document import Document, Problem, SourceResult
-from indexer.fetch import FetchError, FetchPolicy, fetch
+from indexer.fetch import FetchError, FetchPolicy, UnsafeAddress, fetch
 from indexer.sources.decoding import Unreadable, read_text
 from indexer.sources.fields import split_tags, summarize
 from indexer.sources.html_pages import parse_page
@@ -96,7 +96,7 @@ def fetch_document(entry: UrlEntry, *, timeout: float, policy: FetchPolicy) -> D
         fetched = fetch(entry.url, policy, timeout=timeout)
         page = parse_page(fetched.body, encoding=fetched.charset)
     except FetchError as exc:
-        return Problem(entry.url, str(exc), "fetch")
+        return Problem(entry.url, str(exc), "unsafe" if isinstance(exc, UnsafeAddress) else "fetch")
     if urlparse(entry.url).hostname == "mp.weixin.qq.com" and not page.wechat_body:
         return Problem(entry.url, "微信文章页没有正文（文章可能已删除，或触发了微信的访问验证）", "fetch")
     if not page.text:

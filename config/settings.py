@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.errors import ConfigError
 
@@ -78,7 +79,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "REPLY_DEADLINE": ("reply_deadline", "4.0", "被动回复的时间预算（秒），超时改用客服消息推送"),
     "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
     "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
+    "SITE_TIMEZONE": ("site_timezone", "Asia/Shanghai", "显示时间和按天统计用的时区（IANA 名称，如 Asia/Shanghai）"),
+    "HANDOFF": ("handoff", "", "转人工的方式：kf = 转给公众号的客服系统（多客服）；留空 = 回复联系方式和工作时间"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
+    "COMPANY_NAME": ("company_name", "", "公司或品牌名：分享文案里的署名，标题灵感里没说品牌时的 {品牌}"),
+    "COMPANY_INDUSTRY": ("company_industry", "", "公司所在行业，例如 数字营销：标题灵感里的 {行业}"),
 }
 
 SECRET_FIELDS = (
@@ -119,11 +124,20 @@ class Settings:
     reply_deadline: float = 4.0
     replay_window: int = 300
     result_link_ttl: int = 86400
+    site_timezone: str = "Asia/Shanghai"
+    handoff: str = ""
     log_level: str = "INFO"
+    company_name: str = ""
+    company_industry: str = ""
     config_dir: Path = CONFIG_DIR
     # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
     # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
     fetch_loopback_ports: frozenset[int] = frozenset()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """SITE_TIMEZONE as a time zone."""
+        return ZoneInfo(self.site_timezone)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -203,6 +217,15 @@ def _hosts(name: str, raw: str) -> tuple[str, ...]:
 
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
+
+
+def _short_text(name: str, raw: str, limit: int = 20) -> str:
+    # Names go into titles and copy: a sentence here is a mistake, and braces would read as slots.
+    if len(raw) > limit or re.search(r"[{}\[\]<>\n]", raw):
+        raise ConfigError(f"{name}={raw!r} 应是不超过 {limit} 个字的名称，不含括号")
+    return raw
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -234,6 +257,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"WECHAT_ACCOUNT_ID={raw['WECHAT_ACCOUNT_ID']!r} 应是 gh_ 开头的原始 ID")
     if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
         raise ConfigError("SECRET_KEY 至少需要 16 个字符")
+    try:
+        ZoneInfo(raw["SITE_TIMEZONE"] or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = raw["SITE_TIMEZONE"]
+        raise ConfigError(f"SITE_TIMEZONE={zone!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
+    if raw["HANDOFF"].lower() not in ("", "kf", "card"):
+        raise ConfigError(f"HANDOFF={raw['HANDOFF']!r} 只能是 kf（转给客服系统）或留空（回复联系方式）")
     if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={raw['LOG_LEVEL']!r} 只能是 DEBUG/INFO/WARNING/ERROR")
     redis_url = raw["REDIS_URL"]
@@ -265,7 +295,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
+        site_timezone=raw["SITE_TIMEZONE"] or "Asia/Shanghai",
+        handoff=raw["HANDOFF"].lower(),
         log_level=raw["LOG_LEVEL"].upper(),
+        company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),
+        company_industry=_short_text("COMPANY_INDUSTRY", raw["COMPANY_INDUSTRY"]),
     )
 
 

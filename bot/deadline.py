@@ -25,14 +25,14 @@ log = logging.getLogger(__name__)
 TICK = 0.05  # how late past a deadline the watchdog may notice it
 
 
-class MovedToBackground(Exception):  # noqa: N818 (a signal, not an error)
+class MovedToBackground(Exception):
     """The rest of this message's work must run in the background; its answer will be pushed."""
 
 
 class Budget:
     """Until when a message may keep the request thread; ``expired`` once the watchdog says so."""
 
-    __slots__ = ("until", "expired", "done", "on_expire")
+    __slots__ = ("done", "expired", "on_expire", "until")
 
     def __init__(self, until: float, on_expire: Callable[[], None] | None = None):
         self.until = until

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from bot import texts
 from bot.access import resolve_role
 from bot.chat import forwarding, frontdesk
-from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
 from bot.chat.normalize import normalize, strip_trailing
+from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
 from bot.chat.router import COMMANDS, respond_to_text
 from bot.deadline import MovedToBackground
 from bot.services import Context, Services

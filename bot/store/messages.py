@@ -14,6 +14,7 @@ Deciding NEW / RETRY / REPLAY stays here, in Python, with ``hmac.compare_digest`
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import threading
@@ -21,7 +22,7 @@ from typing import Any
 
 import redis
 
-from bot.store.connection import HGETALL, TAKE, Connection, Write
+from bot.store.connection import HGETALL, TAKE, Connection, Write, roundtrip
 from bot.store.local_ttl import LocalTTL
 
 NEW, RETRY, REPLAY = "new", "retry", "replay"
@@ -53,6 +54,7 @@ if nonce_new and claimed then
 end
 return out
 """
+CLAIM_AND_READ_SHA = hashlib.sha1(CLAIM_AND_READ.encode("utf-8")).hexdigest()
 
 
 class Messages:
@@ -63,7 +65,6 @@ class Messages:
         self._local = local if local is not None else LocalTTL()
         self._local_lock = threading.Lock()
         self._thread = threading.local()
-        self._script = None
         self._scripting: bool | None = None  # None: not tried yet
 
     def claim(
@@ -125,14 +126,16 @@ class Messages:
     def _claim_and_read(
         self, r: redis.Redis, nonce_key: str, msg_key: str, fingerprint: str, ttl: int, reads: list[tuple[str, str]]
     ) -> list | None:
-        if self._script is None:
-            self._script = r.register_script(CLAIM_AND_READ)
         keys = [nonce_key, msg_key, *(key for _, key in reads)]
-        try:
-            out = self._script(keys=keys, args=[fingerprint, ttl, PENDING_MARK, *(how for how, _ in reads)])
-        except redis.ResponseError:  # no scripting (an in-process stand-in without Lua): claim alone
-            self._scripting = False
-            return None
+        args = [fingerprint, ttl, PENDING_MARK, *(how for how, _ in reads)]
+        (out,) = roundtrip(r, [("EVALSHA", CLAIM_AND_READ_SHA, len(keys), *keys, *args)])
+        if isinstance(out, redis.exceptions.NoScriptError):  # Redis restarted: it learns the script again
+            (out,) = roundtrip(r, [("EVAL", CLAIM_AND_READ, len(keys), *keys, *args)])
+        if isinstance(out, redis.ResponseError):
+            if self._scripting is None:  # no scripting (an in-process stand-in without Lua): claim alone
+                self._scripting = False
+                return None
+            raise out
         self._scripting = True
         return out
 
@@ -206,7 +209,7 @@ def _decide(nonce_new: bool, seen: bytes | str | None, fingerprint: str, msg_key
 def _values(reads: list[tuple[str, str]], found: list) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for (how, key), value in zip(reads, found, strict=True):
-        if how == HGETALL:
+        if how == HGETALL:  # a script answers a hash as a flat list
             value = dict(zip(value[::2], value[1::2], strict=True))
         out[key] = value if how != TAKE else list(value)
     return out

@@ -31,6 +31,7 @@ from indexer.segment import active_resources, configure
 from indexer.shared import SharedContent
 from indexer.spelling import build_pinyin_map
 from indexer.text import fold
+from indexer.writer import write_parallel, write_serial
 
 log = logging.getLogger(__name__)
 
@@ -152,21 +153,15 @@ def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: Shar
     report = BuildReport(mode="rebuild", problems=list(found.problems))
     gen = generations.new_generation(settings.index_dir)
     ix = whoosh_index.create_in(str(gen), build_schema())
-    # Large builds use one writer process per core, each writing its own segment (no final
-    # merge, which would serialise the work again); small ones are not worth the fork.
-    procs = BUILD_PROCS if len(found.documents) >= PARALLEL_FROM else 1
-    writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
-    try:
-        for i, doc in enumerate(found.documents, 1):
-            writer.add_document(**_fields(doc))
-            if progress:
-                progress(i, len(found.documents))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+    # Large builds write one segment per core in forked processes (no final merge, which would
+    # serialise the work again); small ones are not worth the fork (indexer.writer).
+    docs = found.documents
+    if len(docs) >= PARALLEL_FROM and BUILD_PROCS > 1:
+        vocabulary = write_parallel(ix, docs, _fields, BUILD_PROCS, progress, limitmb=WRITER_MB // BUILD_PROCS)
+    else:
+        vocabulary = write_serial(ix, docs, _fields, progress, limitmb=WRITER_MB)
     report.added = len(found.documents)
-    return _finish(settings, gen, ix, found.documents, report, start)
+    return _finish(settings, gen, ix, found.documents, report, start, vocabulary=vocabulary)
 
 
 def update(
@@ -307,20 +302,25 @@ def _vocabulary(ix) -> Iterable[tuple[str, int]]:
                 for term, info in leaf.iter_field(fieldname):
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
                     per_field[(fieldname, word)] += info.doc_frequency()
+    return _words(per_field)
+
+
+def _words(per_field: Counter) -> Iterable[tuple[str, int]]:
+    """Each word's document frequency, the largest over the fields (as ``_vocabulary`` counts them)."""
     counts: Counter[str] = Counter()
     for (_, word), df in per_field.items():
         counts[word] = max(counts[word], df)
     return counts.items()
 
 
-def _pinyin_map(ix) -> dict[str, list]:
+def _pinyin_map(ix, vocabulary: Counter | None = None) -> dict[str, list]:
     # The searcher only ever corrects to a domain word or to a word in MIN_CORRECTION_DF documents;
     # other readings are left out so that every worker holds half the map (13 instead of 29 MB at
     # 10,000 documents). Each reading keeps its most frequent word, so no accepted correction changes.
     from indexer.search import MIN_CORRECTION_DF
 
     domain = active_resources().domain_words
-    full = build_pinyin_map(_vocabulary(ix), min_df=1)
+    full = build_pinyin_map(_vocabulary(ix) if vocabulary is None else _words(vocabulary), min_df=1)
     return {key: best for key, best in full.items() if best[1] >= MIN_CORRECTION_DF or best[0] in domain}
 
 
@@ -332,13 +332,14 @@ def _finish(
     report: BuildReport,
     start: float,
     kept: dict[str, str] | None = None,
+    vocabulary: Counter | None = None,
 ) -> BuildReport:
     by_kind = Counter(d.kind for d in documents)
     by_visibility = Counter(d.visibility for d in documents)
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    generations.write_json(gen / "pinyin.json", _pinyin_map(ix))
+    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, vocabulary))
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
     report.documents = ix.doc_count()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
+from indexer.audience import View
 from indexer.query import ParsedQuery, TermGroup
 from indexer.schema import FIELD_BOOSTS
 from indexer.text import fold
@@ -108,9 +109,9 @@ def _idf(group: TermGroup, n_docs: int) -> float:
     return idf * (MISSING_WORD_FACTOR if group.known else GUESSED_WORD_FACTOR)
 
 
-def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: str | None) -> Ranked:
+def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_hint: str | None) -> Ranked:
     """Search, re-rank by coverage, drop noise and decide whether the result is weak."""
-    results = searcher.search(build_query(parsed), limit=POOL, filter=filt, mask=mask, terms=True)
+    results = view.search(searcher, build_query(parsed), limit=POOL, filter=filt, terms=True)
     if not results.scored_length():
         return Ranked([], weak=False)
     groups = parsed.content_groups or parsed.groups

@@ -1,13 +1,16 @@
 """The editable language resources in `config/`: user dictionary, synonyms and stop words.
 
-They are read once per process. Their hash is recorded in every index generation, because a change
-to any of them changes tokenisation and an index built before it can miss the new words.
+They are cached on the files' content: a running bot notices an edit on its next search (a stat of
+each file per call; the files are re-read only when one changed), so `rebuild_needed` turns true and a
+rebuild started from the dashboard or chat uses, and records, the new dictionaries. Their hash is
+recorded in every index generation, because a change to any of them changes tokenisation and an index
+built before it can miss the new words.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from config.settings import CONFIG_DIR
 from indexer.text import fold
 
 # Bump when the tokenizer's behaviour changes, so old indexes report "rebuild needed".
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 RESOURCE_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
 
 
@@ -77,18 +80,52 @@ def _parse_stopwords(lines: list[str]) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(sections["index"]), frozenset(sections["query"] | sections["index"])
 
 
-@functools.cache
+_cache: dict[Path, tuple[tuple, Resources]] = {}
+_cache_lock = threading.Lock()
+
+
+def _signature(config_dir: Path) -> tuple:
+    sig = []
+    for name in RESOURCE_FILES:
+        try:
+            st = (config_dir / name).stat()
+        except OSError:
+            sig.append(None)
+        else:
+            sig.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(sig)
+
+
 def load_resources(config_dir: Path = CONFIG_DIR) -> Resources:
-    """Read and parse the resources in ``config_dir`` (cached per directory for the process)."""
+    """The resources in ``config_dir`` as the files are now (re-read only when a file changed)."""
+    config_dir = Path(config_dir)
+    sig = _signature(config_dir)
+    cached = _cache.get(config_dir)
+    if cached is not None and cached[0] == sig:
+        return cached[1]
+    with _cache_lock:
+        digest = _digest(config_dir)
+        cached = _cache.get(config_dir)
+        if cached is None or cached[1].digest != digest:
+            cached = (sig, _parse(config_dir, digest))
+        _cache[config_dir] = (sig, cached[1])
+        return cached[1]
+
+
+def _digest(config_dir: Path) -> str:
     digest = hashlib.sha256(ANALYZER_VERSION.encode())
     for name in RESOURCE_FILES:
         path = config_dir / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:16]
+
+
+def _parse(config_dir: Path, digest: str) -> Resources:
     index_stop, query_stop = _parse_stopwords(_lines(config_dir / "stopwords.txt"))
     return Resources(
         user_words=_parse_userdict(_lines(config_dir / "userdict.txt")),
         synonyms=_parse_synonyms(_lines(config_dir / "synonyms.txt")),
         index_stopwords=index_stop,
         query_stopwords=query_stop,
-        digest=digest.hexdigest()[:16],
+        digest=digest,
     )

@@ -17,6 +17,7 @@ RUN pip install -r requirements.txt
 
 COPY config ./config
 COPY indexer ./indexer
+COPY creative ./creative
 COPY bot ./bot
 COPY content ./content
 COPY gunicorn.conf.py ./

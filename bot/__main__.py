@@ -1,4 +1,4 @@
-"""``python -m bot``: the bot's command line (serve, chat)."""
+"""``python -m bot``: the bot's command line (serve, chat, menu, rules)."""
 
 from bot.cli import cli
 

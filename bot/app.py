@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
@@ -13,6 +12,7 @@ from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
+from bot.store.client import connect_redis
 from bot.web import admin, errors, health, results
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
@@ -77,16 +77,6 @@ def make_wechat_client(settings: Settings, store: Store) -> SharedTokenClient:
         session=store.token_storage(),
         lock=store.lock,
     )
-
-
-def connect_redis(settings: Settings) -> redis.Redis:
-    """The real Redis at REDIS_URL, or an in-process stand-in (single process only) when it is empty."""
-    if settings.redis_url:
-        return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
-    import fakeredis
-
-    log.warning("未设置 REDIS_URL：使用进程内的 Redis 替身，只适合单进程开发；多进程部署请设置 REDIS_URL")
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
 
 
 def configure_logging(level: str) -> None:

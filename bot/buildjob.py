@@ -5,8 +5,8 @@ same build; the running build refreshes the flag, so a worker that dies lets it 
 same machine a dead worker's build is noticed at once and can be restarted). Progress
 and the result go to Redis too, so any worker can show them. The indexer's own file lock has the
 last word: when something else builds (``python -m indexer rebuild``), the build ends as "busy"
-with ``IndexLocked``'s description of the holder. Without Redis, the per-process job name is the
-only guard and no progress is kept.
+with ``IndexLocked``'s description of the holder. Without Redis nothing is started: a build that
+no other worker could see would race theirs, so the caller says "暂时不可用".
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 JOB = "reindex"
 RUNNING, DONE, FAILED, BUSY = "running", "done", "failed", "busy"
+STARTED, UNAVAILABLE = "started", "unavailable"  # what start() says besides BUSY
 HEARTBEAT = 30.0  # seconds between refreshes of the running flag (its TTL is 10 minutes)
 PROGRESS_EVERY = 0.25  # seconds between progress writes while documents are indexed
 INTERRUPTED = "重建中断：执行它的进程已退出"
@@ -41,13 +42,13 @@ def scope(services: Services) -> str:
     return hashlib.sha1(str(services.settings.index_dir.resolve()).encode("utf-8")).hexdigest()[:12]
 
 
-def start(services: Services, by: str, notify: Callable[[Record], None] | None = None) -> bool:
-    """Start a rebuild in the background; False (nothing started) when one is already running.
+def start(services: Services, by: str, notify: Callable[[Record], None] | None = None) -> str:
+    """Start a rebuild in the background: STARTED, BUSY (one is running) or UNAVAILABLE (no Redis).
 
     ``by`` says who asked: an admin's openid or "dashboard"; ``notify`` gets the final record.
     """
     if services.jobs.running(JOB):
-        return False
+        return BUSY
     record: Record = {
         "run": secrets.token_hex(8),
         "state": RUNNING,
@@ -62,13 +63,14 @@ def start(services: Services, by: str, notify: Callable[[Record], None] | None =
     claimed = services.store.builds.claim(scope(services), record)
     if claimed is False and _take_over(services):
         claimed = services.store.builds.claim(scope(services), record)
+    if claimed is None:
+        return UNAVAILABLE
     if claimed is False:
-        return False
+        return BUSY
     if not services.jobs.start_once(JOB, lambda: _run(services, record, notify)):
-        if claimed:  # a build started here while Redis was away is still running
-            services.store.builds.release(scope(services), {**record, "state": BUSY, "finished": time.time()})
-        return False
-    return True
+        services.store.builds.release(scope(services), {**record, "state": BUSY, "finished": time.time()})
+        return BUSY
+    return STARTED
 
 
 def status(services: Services) -> Record | None:

@@ -1,4 +1,4 @@
-"""The bot's command line: ``python -m bot serve`` and ``python -m bot chat``."""
+"""The bot's command line: ``python -m bot serve``, ``chat``, ``menu …`` and ``rules export|import``."""
 
 from __future__ import annotations
 
@@ -43,12 +43,13 @@ def serve(host: str, port: int) -> None:
 @cli.command()
 @click.option("--url", default=None, help="正在运行的机器人地址，如 http://127.0.0.1:8000/wechat；不填则在本进程内启动")
 @click.option("--user", default="o-simulator-user", show_default=True, help="扮演的用户 openid")
-@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送")
+@click.option("--encrypt", is_flag=True, help="用安全模式（AES 加密）发送（WECHAT_MESSAGE_MODE 不是 plain 时总是加密）")
 def chat(url: str | None, user: str, encrypt: bool) -> None:
     """模拟微信服务器：每行文字作为一条消息发给机器人，显示它的回复。"""
     from bot.wechat.simulator import Simulator, app_transport, http_transport, repl
 
     settings = _settings()
+    encrypt = encrypt or settings.wechat_message_mode != "plain"  # compat/safe bots refuse plaintext
     if encrypt and not settings.wechat_aes_key:
         raise click.ClickException("--encrypt 需要 WECHAT_AES_KEY（本机试用可设 CASELINK_DEV=1）")
     if url:
@@ -150,3 +151,99 @@ def menu_show() -> None:
     finally:
         client.close()
     click.echo(describe(live, commands))
+
+
+@cli.group()
+def rules() -> None:
+    """「教它」的规则（同义、置顶）：导出到文件、从文件导入（默认 config/rules.yaml）。"""
+
+
+def _rules_file(path: str | None, settings) -> Path:
+    return Path(path) if path else settings.config_dir / "rules.yaml"
+
+
+def _rules_store(settings):
+    from bot.app import connect_redis
+    from bot.store import Store
+    from indexer.segment import configure
+
+    if not settings.redis_url:
+        raise click.ClickException("规则保存在 Redis 里：请先设置 REDIS_URL")
+    store = Store(connect_redis(settings))
+    if not store.ping():
+        raise click.ClickException("连不上 Redis，请检查 REDIS_URL 和 Redis 是否在运行")
+    configure(settings.config_dir)  # rules are keyed with the deployment's own dictionary
+    return store
+
+
+def _counted(rules) -> str:
+    from bot.teaching import PIN, REWRITE
+
+    rewrites = sum(1 for r in rules if r.type == REWRITE)
+    pins = sum(1 for r in rules if r.type == PIN)
+    return f"{len(rules)} 条规则（同义 {rewrites} 条，置顶 {pins} 条）"
+
+
+@rules.command("export")
+@click.option("--file", "path", default=None, help="写到哪个文件（默认 config/rules.yaml）")
+def rules_export(path: str | None) -> None:
+    """把 Redis 里的全部规则写到文件。"""
+    from bot.rules_file import dump
+    from bot.teaching import Rule
+
+    settings = _settings()
+    store = _rules_store(settings)
+    found = [Rule.from_dict(r) for r in store.rules.all()]
+    if not store.available:
+        raise click.ClickException("读取规则时 Redis 出错了，文件没有写")
+    file = _rules_file(path, settings)
+    file.write_text(dump(found), encoding="utf-8")
+    click.echo(f"已导出 {_counted(found)}到 {file}")
+
+
+@rules.command("import")
+@click.option("--file", "path", default=None, help="从哪个文件导入（默认 config/rules.yaml）")
+@click.option("--replace", is_flag=True, help="先删除现有的全部规则，只留下文件里的")
+def rules_import(path: str | None, replace: bool) -> None:
+    """检查文件里的规则，全部没问题才导入（同一条规则会被更新，不会重复）。"""
+    from bot.rules_file import RulesFileError, load
+
+    settings = _settings()
+    file = _rules_file(path, settings)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"读不了规则文件 {file}（{type(exc).__name__}）") from None
+    store = _rules_store(settings)
+    try:
+        found = load(text)
+    except RulesFileError as exc:
+        click.echo(f"{file} 有 {len(exc.problems)} 个问题，什么都没有导入：", err=True)
+        for line in exc.problems:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(2) from None
+    if not store.rules.put([r.to_dict() for r in found], replace=replace):
+        raise click.ClickException("写入 Redis 失败，什么都没有导入")
+    note = "，原有的其他规则已删除" if replace else ""
+    click.echo(f"已导入 {_counted(found)}{note}。各进程从下一条消息起生效。")
+    _warn_missing_pins(settings, found)
+
+
+def _warn_missing_pins(settings, found) -> None:
+    from bot.teaching import PIN
+    from config.errors import IndexNotReady
+    from indexer.search import open_searcher
+
+    pins = [r for r in found if r.type == PIN]
+    if not pins:
+        return
+    try:
+        searcher = open_searcher(settings.index_dir, settings.config_dir)
+    except IndexNotReady:
+        click.echo("提示：还没有索引，无法检查置顶的文档是否存在。")
+        return
+    missing = [r for r in pins if searcher.get(r.doc, audience="employee") is None]
+    if missing:
+        click.echo(f"提示：{len(missing)} 条置顶的文档不在当前索引里（内容加回并重建索引后才会出现）：")
+        for r in missing:
+            click.echo(f"  {r.query} → {r.doc}")

@@ -51,7 +51,8 @@ BIND_UNAVAILABLE = "现在暂时无法绑定，请稍后再试。"
 ROLE_NAMES = {"employee": "员工", "admin": "管理员"}
 
 INVITE_OK = "新的{role}邀请码：{code}\n7 天内有效，只能使用一次。请对方向本公众号发送：绑定 {code}"
-INVITE_UNAVAILABLE = "现在无法生成邀请码（Redis 不可用），请稍后再试。"
+INVITE_UNAVAILABLE = "暂时不可用：现在无法生成邀请码（Redis 连不上），请稍后再试。"
+ADMIN_UNAVAILABLE = "暂时不可用：这个操作需要 Redis，现在连不上（搜索不受影响），请稍后再试。"
 REINDEX_STARTED = "已开始重建索引，完成后会把结果发给你。"
 REINDEX_RUNNING = "已经有一个重建任务在进行，完成后会通知发起人。"
 REINDEX_DONE = "索引重建完成：{documents} 篇内容，{problems} 个问题，版本 {generation}。"
@@ -60,6 +61,26 @@ UNEXPECTED_ERROR = "服务器出错了（详情见服务日志），请稍后再
 LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
 HOT_EMPTY = "最近 7 天还没有搜索记录。"
+
+TEACH_SYNONYM_USAGE = (
+    "用法：同义 词A 词B\n以后搜索词A时也会搜索词B（词B的结果排在词A的同等结果之后）。例如：同义 抖音运营 双微一抖\n"
+    "取消：取消同义 词A 词B"
+)
+TEACH_SYNONYM_OK = (
+    "记住了：以后搜索「{source}」时也会搜索「{target}」，下一条消息起生效。\n取消：取消同义 {source} {target}"
+)
+TEACH_SYNONYM_LIST = "已有的同义规则（最新的在前）："
+TEACH_SYNONYM_REMOVED = "已取消 {count} 条同义规则：{names}"
+TEACH_SYNONYM_NONE = "「{source}」没有同义规则。发送「同义」查看已有的规则。"
+TEACH_PIN_USAGE = "先搜索，再发送「置顶 序号」，例如：置顶 2。以后搜索同样的词时，这一条排在第一。"
+TEACH_PIN_NO_SEARCH = "请先搜索，再发送「置顶 序号」（置顶的是最近一次搜索的结果）。"
+TEACH_PIN_BAD_NUMBER = "最近一次搜索「{query}」没有第 {n} 条，请看清序号再发送。"
+TEACH_PIN_GONE = "第 {n} 条已不在内容库里，请重新搜索。"
+TEACH_PIN_OK = "已置顶：以后搜索「{query}」时，「{title}」排在第一，下一条消息起生效。\n取消：取消置顶"
+TEACH_PIN_INTERNAL = "\n这是内部内容：只有员工会看到它排在第一，客户看不到。"
+TEACH_UNPIN_USAGE = "请先搜索，再发送「取消置顶」；或发送「取消置顶 搜索词」。"
+TEACH_UNPIN_OK = "已取消「{query}」的 {count} 条置顶。"
+TEACH_UNPIN_NONE = "「{query}」没有置顶的内容。"
 
 
 def describe_error(exc: Exception) -> str:

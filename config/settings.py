@@ -43,6 +43,17 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
         "",
         "更换 EncodingAESKey 期间的旧密钥，解密失败时回退使用",
     ),
+    "WECHAT_MESSAGE_MODE": (
+        "wechat_message_mode",
+        "",
+        "消息加解密方式：plain 明文 / compat 兼容 / safe 安全，与公众号后台一致；"
+        "留空时设置了 WECHAT_AES_KEY 即为 safe，否则 plain。compat 和 safe 只认密文，拒绝明文推送",
+    ),
+    "WECHAT_ACCOUNT_ID": (
+        "wechat_account_id",
+        "",
+        "公众号的原始 ID（gh_ 开头，公众号后台「设置与开发 → 基本设置」）；填写后只接受发给这个公众号的消息",
+    ),
     "WECHAT_API_BASE": ("wechat_api_base", "https://api.weixin.qq.com/cgi-bin/", "微信 API 地址（测试时指向本地替身）"),
     "WECHAT_IMPORT_PUBLISHED": (
         "import_published",
@@ -85,6 +96,8 @@ class Settings:
     wechat_secret: str = field(default="", repr=False)
     wechat_aes_key: str = field(default="", repr=False)
     wechat_aes_key_previous: str = field(default="", repr=False)
+    wechat_message_mode: str = "plain"
+    wechat_account_id: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
     import_published: bool = False
     redis_url: str = ""
@@ -168,6 +181,8 @@ def _url(name: str, raw: str) -> str:
     return raw
 
 
+MESSAGE_MODES = ("plain", "compat", "safe")
+_ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -190,6 +205,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError(f"{attr.upper()} 必须是 43 位字母或数字（公众号后台的 EncodingAESKey）")
     if secrets["wechat_aes_key"] and not secrets["wechat_appid"]:
         raise ConfigError("设置了 WECHAT_AES_KEY 时必须同时设置 WECHAT_APPID（解密要核对 AppID）")
+    mode = raw["WECHAT_MESSAGE_MODE"].lower() or ("safe" if secrets["wechat_aes_key"] else "plain")
+    if mode not in MESSAGE_MODES:
+        raise ConfigError(f"WECHAT_MESSAGE_MODE={raw['WECHAT_MESSAGE_MODE']!r} 只能是 plain、compat 或 safe")
+    if mode != "plain" and not secrets["wechat_aes_key"]:
+        raise ConfigError(f"WECHAT_MESSAGE_MODE={mode} 需要 WECHAT_AES_KEY（公众号后台的 EncodingAESKey）")
+    if raw["WECHAT_ACCOUNT_ID"] and not _ACCOUNT_ID.match(raw["WECHAT_ACCOUNT_ID"]):
+        raise ConfigError(f"WECHAT_ACCOUNT_ID={raw['WECHAT_ACCOUNT_ID']!r} 应是 gh_ 开头的原始 ID")
     if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
         raise ConfigError("SECRET_KEY 至少需要 16 个字符")
     if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -205,6 +227,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         wechat_secret=secrets["wechat_secret"],
         wechat_aes_key=secrets["wechat_aes_key"],
         wechat_aes_key_previous=secrets["wechat_aes_key_previous"],
+        wechat_message_mode=mode,
+        wechat_account_id=raw["WECHAT_ACCOUNT_ID"],
         wechat_api_base=_url("WECHAT_API_BASE", raw["WECHAT_API_BASE"]).rstrip("/") + "/",
         import_published=_flag("WECHAT_IMPORT_PUBLISHED", raw["WECHAT_IMPORT_PUBLISHED"]),
         redis_url=redis_url,

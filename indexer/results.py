@@ -20,6 +20,7 @@ class Hit:
     summary: str = ""
     cover: str = ""
     visibility: str = "public"
+    taught: str = ""  # why a taught rule put it here: pinned / rewrite / lifted (indexer.teaching)
     highlights: list[tuple[int, int]] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -28,7 +29,7 @@ class Hit:
         data["tags"] = list(self.tags)
         data["score"] = round(self.score, 4)
         data["highlights"] = [list(span) for span in self.highlights]
-        for key in ("summary", "cover", "visibility"):
+        for key in ("summary", "cover", "visibility", "taught"):
             data.pop(key)
         return data
 

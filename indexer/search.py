@@ -10,13 +10,14 @@ import logging
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
-from indexer import generations, mapped, ranking
+from indexer import generations, mapped, ranking, teaching
 from indexer.audience import AUDIENCES, View, check_audience
 from indexer.live import BUILD_HINT, Candidates, Generation
 from indexer.query import ParsedQuery, parse_query
@@ -107,14 +108,23 @@ class Searcher:
         tag: str | None = None,
         limit: int = 5,
         offset: int = 0,
+        expansions: Sequence[str] = (),
+        pinned: Sequence[str] = (),
+        lifted: Mapping[str, float] | None = None,
     ) -> SearchResult:
-        """Search for ``query`` as ``audience`` sees the index; never raises on odd input."""
+        """Search for ``query`` as ``audience`` sees the index; never raises on odd input.
+
+        What admins taught (``indexer.teaching``): ``expansions`` are other queries searched too,
+        ``pinned`` document ids go first, ``lifted`` multiplies scores by document id. None of them
+        reaches a document the audience may not see.
+        """
         gen, searcher, view = self._view(audience)
-        key = ("search", query, audience, kind, tag)
-        found = gen.cached(key)
-        if found is None:
-            found = self._candidates(gen, searcher, view, query, kind, tag)
-            gen.remember(key, found, self.cache_size)
+        found = self._found(gen, searcher, view, query, kind, tag)
+        taught: dict[int, tuple[str, float]] = {}
+        if found.docs is None and (expansions or pinned or lifted):
+            pins = teaching.visible(searcher, view, pinned, _filter(kind, [tag] if tag else []))
+            extra = [self._found(gen, searcher, view, q, kind, tag) for q in expansions[: teaching.MAX_EXPANSIONS]]
+            found, taught = teaching.compose(searcher, found, extra, pins, lifted or {})
         result = SearchResult(query=query, total=found.total, weak=found.weak, corrected=found.corrected)
         result.related_tags = list(found.related_tags)
         if found.docs is not None:
@@ -127,8 +137,20 @@ class Searcher:
                 scored.snippet = make_snippet(text, scored.words)
                 scored.fields = {k: v for k, v in scored.fields.items() if k != "body"}
             hit.snippet, hit.highlights = scored.snippet[0], list(scored.snippet[1])
+            if scored.docnum in taught:
+                hit.taught, hit.score = taught[scored.docnum]
             result.hits.append(hit)
         return result
+
+    def _found(
+        self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None
+    ) -> Candidates:
+        key = ("search", query, view.audience, kind, tag)
+        found = gen.cached(key)
+        if found is None:
+            found = self._candidates(gen, searcher, view, query, kind, tag)
+            gen.remember(key, found, self.cache_size)
+        return found
 
     def _candidates(
         self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None

@@ -35,6 +35,7 @@ class Segmenter:
     def __init__(self, resources: Resources, backend: str = "auto"):
         self.resources = resources
         self.backend = backend if backend != "auto" else _best_backend()
+        self._pos = None
         if self.backend == "rjieba":
             import rjieba
 
@@ -96,6 +97,16 @@ class Segmenter:
                                 yield gram, pos
                 yield word, pos
             pos += 1
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(word, part of speech)`` pairs in jieba's tag set (n noun, nr name, nz proper noun, m number …)."""
+        if self.backend == "rjieba":
+            return [(word, flag) for word, flag in self._engine.tag(text)]
+        if self._pos is None:  # reads jieba's tag table once: about a second
+            from jieba import posseg
+
+            self._pos = posseg.POSTokenizer(self._engine)
+        return [(pair.word, pair.flag) for pair in self._pos.cut(text)]
 
     def has_word(self, word: str) -> bool:
         """Whether the dictionary knows ``word``."""

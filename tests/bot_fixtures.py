@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from config.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_CONTENT, make_settings
@@ -129,11 +131,22 @@ class RedisProcess:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)).ping():
                     return
             except redis.ConnectionError:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for this Redis only: every key's TTL shrinks, and keys past it expire."""
+        client = redis.Redis(port=self.port)
+        for key in client.scan_iter(count=1000):
+            left = client.pttl(key)
+            if left > 0:
+                if left <= seconds * 1000:
+                    client.delete(key)
+                else:
+                    client.pexpire(key, left - int(seconds * 1000))
 
     def stop(self) -> None:
         if self.proc is not None:

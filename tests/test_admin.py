@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import secrets
 import threading
@@ -9,9 +11,10 @@ import time
 import uuid
 
 import pytest
+import redis
 
 from bot import texts
-from bot.web.admin import SESSION_HOURS
+from bot.store.admin_sessions import SESSION_IDLE, SESSION_MAX
 from bot.web.admin.auth import MAX_LOGIN_FAILURES
 from indexer import generations
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
@@ -148,17 +151,50 @@ def test_secure_cookie_behind_https(tmp_path, redis_url, sample_settings):
         app.extensions["caselink"].close()
 
 
-def test_a_session_expires_after_12_hours_and_with_a_new_token(bot_app, tmp_path, redis_url, sample_settings):
-    from bot import create_app
+def session_key(user: Admin) -> str:
+    """The Redis key of a dashboard user's server-side session."""
+    sid = user_session(user)["sid"]
+    return "caselink:adminsession:" + hashlib.sha256(sid.encode("ascii")).hexdigest()[:40]
 
+
+def test_a_cookie_copied_before_logout_opens_nothing_afterwards(bot_app, redis_url):
     user = Admin(bot_app)
     user.login()
-    with user.client.session_transaction() as sess:
-        sess["since"] = int(time.time()) - SESSION_HOURS * 3600 - 1
+    stolen_cookie = user.client.get_cookie("caselink_admin").value
+    stolen_form = user.csrf()  # a form token seen in the page, with the cookie it belongs to
+    assert user.post("/admin/logout").request.path == "/admin/login"
+
+    thief = Admin(bot_app)
+    thief.client.set_cookie("caselink_admin", stolen_cookie)
+    before = redis.Redis.from_url(redis_url).zcard("caselink:invites")
+    minted = thief.post("/admin/invites", {"role": "admin", "csrf_token": stolen_form}, token=False, follow=False)
+    assert minted.status_code == 302 and minted.headers["Location"].startswith("/admin/login")
+    assert redis.Redis.from_url(redis_url).zcard("caselink:invites") == before
+    assert thief.get("/admin/invites").status_code == 302
+
+
+def test_a_session_ends_after_an_idle_hour_after_12_hours_and_with_a_new_token(
+    bot_app, tmp_path, redis_url, sample_settings
+):
+    from bot import create_app
+
+    raw = redis.Redis.from_url(redis_url)
+    user = Admin(bot_app)
+    user.login()
+    key = session_key(user)
+    assert 0 < raw.ttl(key) <= SESSION_IDLE
+    raw.hset(key, "last", int(time.time()) - SESSION_IDLE - 1)  # nobody used it for an hour
+    assert user.get("/admin/").status_code == 302
+    assert not raw.exists(key)
+
+    user.login()
+    key = session_key(user)
+    raw.hset(key, mapping={"created": int(time.time()) - SESSION_MAX - 1})  # in use all day long
     assert user.get("/admin/").status_code == 302
 
     user.login()
     assert user.get("/admin/").status_code == 200
+    assert raw.ttl(session_key(user)) <= SESSION_IDLE  # the idle hour starts again with every page
     rotated = create_app(
         make_bot_settings(tmp_path, redis_url, sample_settings.index_dir, ADMIN_TOKEN="another-admin-token")
     )
@@ -168,6 +204,15 @@ def test_a_session_expires_after_12_hours_and_with_a_new_token(bot_app, tmp_path
         assert other.get("/admin/").status_code == 302  # same SECRET_KEY, but ADMIN_TOKEN changed
     finally:
         rotated.extensions["caselink"].close()
+    assert user.get("/admin/").status_code == 302  # and the session is gone for good
+
+
+def test_the_session_cookie_holds_only_a_random_id(bot_app):
+    user = Admin(bot_app)
+    user.login()
+    held = user_session(user)
+    assert set(held) <= {"sid", "csrf_token", "_permanent", "_flashes"}
+    assert ADMIN_TOKEN not in str(held)
 
 
 ROUTES = [
@@ -177,10 +222,14 @@ ROUTES = [
     ("GET", "/admin/queries"),
     ("GET", "/admin/invites"),
     ("GET", "/admin/employees"),
+    ("GET", "/admin/rules"),
     ("POST", "/admin/reindex"),
     ("POST", "/admin/invites"),
     ("POST", "/admin/invites/ABCDEF/revoke"),
     ("POST", "/admin/employees/revoke"),
+    ("POST", "/admin/rules/rewrite"),
+    ("POST", "/admin/rules/pin"),
+    ("POST", "/admin/rules/remove"),
     ("POST", "/admin/logout"),
 ]
 
@@ -605,22 +654,65 @@ def test_a_build_flag_is_claimed_once_and_released_only_by_its_build(store):
     assert store.builds.claim("ix", {"run": "r3", "state": "running"}) is True
 
 
-def test_the_dashboard_works_without_redis(tmp_path, private_redis, sample_settings):
+def test_without_redis_the_dashboard_fails_closed(tmp_path, private_redis, sample_settings):
     from bot import create_app
 
     app = create_app(make_bot_settings(tmp_path, private_redis.url, sample_settings.index_dir, ADMIN_TOKEN=ADMIN_TOKEN))
     try:
         user = Admin(app)
         user.login()
+        form = user.csrf()
+        assert user.get("/admin/").status_code == 200
         private_redis.stop()
-        overview = text_of(user.get("/admin/").text)
-        assert "Redis 不可用" in overview and "文档" in overview
-        assert "无法生成邀请码" in user.post("/admin/invites", {"role": "employee"}).text
-        for path in ("/admin/queries", "/admin/employees", "/admin/reindex", "/admin/search?q=私域"):
-            assert user.get(path).status_code == 200
-        assert Admin(app).login().status_code == 302  # logging in needs no Redis
+        for path in ("/admin/", "/admin/queries", "/admin/employees", "/admin/invites", "/admin/search?q=私域"):
+            page = user.get(path)  # the session cannot be confirmed: no page, whatever the cookie says
+            assert page.status_code == 503 and "暂时不可用" in page.text and "Redis" in page.text, path
+        writes = [
+            ("/admin/invites", {"role": "admin"}),
+            ("/admin/reindex", {}),
+            ("/admin/employees/revoke", {"openid": "o-someone"}),
+        ]
+        for path, data in writes:
+            refused = user.post(path, {"csrf_token": form, **data}, token=False)
+            assert refused.status_code == 503 and "暂时不可用" in refused.text, path
+        refused = Admin(app).login()  # a right token cannot open a session nobody could end
+        assert refused.status_code == 503 and "暂时不可用" in refused.text
+        private_redis.start()
+        time.sleep(1.1)  # the store tries Redis again a second after the last failure
+        assert user.login().status_code == 302 and user.get("/admin/").status_code == 200  # back to normal
+        assert not app.extensions["caselink"].jobs.running("reindex")
     finally:
         app.extensions["caselink"].close()
+
+
+def test_wrong_logins_are_limited_even_while_redis_is_down(tmp_path, private_redis, sample_settings):
+    from bot import create_app
+
+    app = create_app(make_bot_settings(tmp_path, private_redis.url, sample_settings.index_dir, ADMIN_TOKEN=ADMIN_TOKEN))
+    try:
+        private_redis.stop()
+        user = Admin(app)
+        statuses = [user.login(f"猜一猜-{n}").status_code for n in range(30)]
+        assert statuses == [401] * MAX_LOGIN_FAILURES + [429] * (30 - MAX_LOGIN_FAILURES)
+        assert user.login().status_code == 429  # the right token too, from this address
+        assert Admin(app).login("猜错了").status_code == 401  # another address has its own count
+    finally:
+        app.extensions["caselink"].close()
+
+
+def test_an_unreadable_signed_session_cookie_is_logged_not_swallowed(bot_app, caplog):
+    from flask.sessions import SecureCookieSessionInterface
+
+    # A cookie signed with the real SECRET_KEY (a leaked key, or an old version's cookie) holding nonsense.
+    serializer = SecureCookieSessionInterface().get_signing_serializer(bot_app)
+    forged = serializer.dumps({"admin": "管理员", "since": int(time.time()), "sid": "管理员"})
+    client = bot_app.test_client()
+    client.set_cookie("caselink_admin", forged)
+    with caplog.at_level(logging.WARNING, logger="bot.web.admin"):
+        missing = client.get("/admin/no-such-page")
+        assert missing.status_code == 404 and "页面不存在" in missing.text and "去登录" in missing.text
+        assert client.get("/admin/").status_code == 302
+    assert any("会话 Cookie" in r.getMessage() or r.exc_info for r in caplog.records)
 
 
 def test_a_build_whose_worker_died_is_shown_interrupted_and_can_be_restarted(tmp_path, redis_url, fresh_index):

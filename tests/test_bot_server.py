@@ -42,6 +42,9 @@ def test_running_server_answers_every_sample(gunicorn_url, mode):
     for sample, (kind, expected) in sorted(SAMPLES.items()):
         raw = shared_path("wechat-samples", "plain", sample).read_text(encoding="utf-8")
         reply = server.post_xml(personalise(raw, new_openid("http")), mode)
+        if mode == "plain":  # the server runs in safe mode (the default with an AES key)
+            assert (reply.status, reply.body) == (403, "forbidden"), sample
+            continue
         assert reply.status == 200, sample
         if kind == "success":
             assert reply.success, sample
@@ -77,8 +80,10 @@ def test_render_shows_links_and_cards_readably():
     assert "│ 卡片标题" in box and "│ 链接：https://e.com/a" in box and "│ 封面：https://e.com/c.png" in box
 
 
-@pytest.mark.parametrize("encrypt", [False, True])
-def test_simulator_repl_in_process(bot_app, encrypt):
+@pytest.mark.parametrize(
+    ("encrypt", "bot_env"), [(False, {"WECHAT_MESSAGE_MODE": "plain"}), (True, {})], ids=["plain", "safe"]
+)
+def test_simulator_repl_in_process(bot_app, encrypt, bot_env):
     sim = Simulator(app_transport(bot_app), TOKEN, AES_KEY, APPID, encrypt=encrypt, user=new_openid())
     lines = iter(["私域流量", "2", "/event subscribe", "/click HELP", "/user someone-else", "更多", "/quit"])
     out: list[str] = []
@@ -94,7 +99,10 @@ def test_simulator_repl_in_process(bot_app, encrypt):
 def test_chat_command_over_http(gunicorn_url):
     env = {"CASELINK_DEV": "1", "WECHAT_TOKEN": TOKEN, "WECHAT_AES_KEY": AES_KEY, "WECHAT_APPID": APPID}
     result = CliRunner(env=env).invoke(
-        cli, ["chat", "--url", gunicorn_url + "/wechat", "--encrypt", "--user", new_openid()], input="品牌\n帮助\n"
+        # No --encrypt: with an AES key the bot is in safe mode, and the simulator follows it.
+        cli,
+        ["chat", "--url", gunicorn_url + "/wechat", "--user", new_openid()],
+        input="品牌\n帮助\n",
     )
     assert result.exit_code == 0, result.output
     assert re.search(r"^1\. .+ <https?://\S+>", result.output, re.M)

@@ -12,9 +12,9 @@ import redis
 from bot import texts
 from bot.chat.replies import Card, Text, from_dict, merge, to_dict
 from bot.store import Store
-from bot.store.messages import MESSAGE_TTL
+from bot.store.messages import NEW, REPLAY, RETRY
 from bot.store.sessions import SESSION_TTL
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 
 PREFIX = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # these tests look at raw keys: keep them apart
@@ -34,20 +34,24 @@ def store(raw):
     return Store(raw, prefix=PREFIX)
 
 
-def test_messages_are_claimed_once_and_replies_kept_for_a_minute(store, raw):
-    assert store.messages.claim("id:1") is True
-    assert store.messages.claim("id:1") is False
-    assert store.messages.stored_reply("id:1") is None  # still being processed
-    store.messages.store_reply("id:1", "<xml>reply</xml>")
-    assert store.messages.stored_reply("id:1") == "<xml>reply</xml>"
-    ttl = raw.ttl(PREFIX + "msg:id:1")
-    assert 0 < ttl <= MESSAGE_TTL
+def test_messages_are_claimed_once_and_replies_kept_for_the_whole_window(store, raw):
+    assert store.messages.claim("1700000000", "n1", "body-1", "m1", ttl=600) == NEW
+    assert store.messages.claim("1700000001", "n2", "body-2", "m1", ttl=600) == RETRY  # a retry, new nonce
+    assert store.messages.stored_reply("m1") is None  # still being processed
+    store.messages.store_reply("m1", "<xml>reply</xml>")
+    assert store.messages.stored_reply("m1") == "<xml>reply</xml>"
+    assert 590 < raw.ttl(PREFIX + "msg:m1") <= 600  # storing the reply keeps the claim's TTL
+    assert 590 < raw.ttl(PREFIX + "nonce:1700000000:n1") <= 600
 
 
-def test_nonce_reuse_is_allowed_only_for_the_same_message(store):
-    assert store.messages.claim_nonce("1700000000", "n1", "id:1", ttl=600)
-    assert store.messages.claim_nonce("1700000000", "n1", "id:1", ttl=600)
-    assert not store.messages.claim_nonce("1700000000", "n1", "id:2", ttl=600)
+def test_a_nonce_is_reused_only_by_the_same_signed_request(store):
+    assert store.messages.claim("1700000000", "n1", "body-1", "m1", ttl=600) == NEW
+    assert store.messages.claim("1700000000", "n1", "body-1", "m1", ttl=600) == RETRY
+    assert store.messages.claim("1700000000", "n1", "body-2", "m2", ttl=600) == REPLAY
+    # A replay gives back the claim it took: the genuine m2 is still new.
+    assert store.messages.claim("1700000005", "n5", "body-2", "m2", ttl=600) == NEW
+    assert store.messages.claim("1700000009", "n9", "GET", None, ttl=600) == NEW
+    assert store.messages.claim("1700000009", "n9", "GET", None, ttl=600) == REPLAY
 
 
 def test_sessions_expire_after_30_minutes(store, raw):
@@ -67,9 +71,9 @@ def test_invites_are_single_use_and_expire_in_7_days(store, raw):
 def test_pending_answers_round_trip_in_order(store):
     store.messages.push_pending("u", to_dict(Text("一")))
     store.messages.push_pending("u", to_dict(Card("标题", "摘要", "https://e.com", "")))
-    got = [from_dict(d) for d in store.messages.take_pending("u")]
-    assert got == [Text("一"), Card("标题", "摘要", "https://e.com", "")]
-    assert store.messages.take_pending("u") == []
+    _, held = store.role_and_pending("u")
+    assert [from_dict(d) for d in held] == [Text("一"), Card("标题", "摘要", "https://e.com", "")]
+    assert store.role_and_pending("u") == (None, [])
 
 
 def test_merge_joins_texts_that_fit_and_sends_cards_alone():
@@ -97,7 +101,8 @@ def test_forget_deletes_the_users_keys(store):
     store.people.set_role("u", "employee")
     store.messages.push_pending("u", to_dict(Text("x")))
     store.forget("u")
-    assert store.sessions.get("u") is None and store.people.role("u") is None and store.messages.take_pending("u") == []
+    assert store.sessions.get("u") is None and store.people.role("u") is None
+    assert store.role_and_pending("u") == (None, [])
 
 
 def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog):
@@ -106,8 +111,10 @@ def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog
     private_redis.stop()
     with caplog.at_level(logging.WARNING, logger="bot.store.connection"):
         assert store.sessions.get("u") is None
-        assert store.messages.claim("id:9") is None
-        assert store.messages.claim_nonce("1", "2", "id:9", ttl=60) is True
+        # Replay checks go on in the process: they are not skipped.
+        assert store.messages.claim("1", "2", "body", "m9", ttl=60) == NEW
+        assert store.messages.claim("1", "2", "body", "m9", ttl=60) == RETRY
+        assert store.messages.claim("1", "2", "other", "m10", ttl=60) == REPLAY
         assert store.people.create_invite("employee", "a") is None
         assert store.analytics.top_queries() == []
         assert not store.available
@@ -136,10 +143,10 @@ def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sam
         assert wx.text(user, "更多", "safe").text == texts.PAGING_UNAVAILABLE
         assert wx.text(user, "绑定 ABCDEF", "safe").text == texts.BIND_UNAVAILABLE
         again = wx.text_xml(user, "品牌")
-        assert wx.post_xml(again).text == wx.post_xml(again).text  # no de-duplication, still answered
+        assert wx.post_xml(again).text == wx.post_xml(again).text  # the retry: de-duplicated in the process
         assert wx.event(user, "subscribe").text == texts.WELCOME
     assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
-    assert any("outcome=nodedup" in r.getMessage() for r in caplog.records)
+    assert any("outcome=retry" in r.getMessage() for r in caplog.records)
 
     private_redis.start()
     time.sleep(1.1)  # the state retries Redis a second after the last failure
@@ -177,3 +184,23 @@ def test_without_an_index_the_bot_says_it_is_preparing(tmp_path, redis_url):
     assert wx.text(new_openid(), "品牌").text == texts.INDEX_NOT_READY
     assert wx.text(new_openid(), "帮助").text == texts.HELP
     assert APPID  # the app still verifies and decrypts as usual
+
+
+def test_admin_commands_that_need_redis_say_unavailable_while_it_is_down(tmp_path, private_redis, fresh_index):
+    from bot import create_app
+    from indexer import generations
+
+    app = create_app(make_bot_settings(tmp_path, private_redis.url, fresh_index))
+    try:
+        wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+        before = generations.current_name(fresh_index)
+        private_redis.stop()
+        for command in ("邀请", "邀请 管理员", "重建索引", "热词"):
+            reply = wx.text(ADMIN, command).text
+            assert reply.startswith("暂时不可用"), (command, reply)
+        assert not app.extensions["caselink"].jobs.running("reindex")  # no build nobody else could see
+        assert "Redis：不可用" in wx.text(ADMIN, "状态").text  # reading the status needs no Redis
+        assert wx.text(new_openid(), "私域流量").text.startswith("找到 ")  # searches go on
+        assert generations.current_name(fresh_index) == before
+    finally:
+        app.extensions["caselink"].close()

@@ -69,6 +69,6 @@ def test_dockerfile_is_slim_non_root_cached_and_healthy():
 
 
 def test_dockerfile_copies_what_the_app_imports():
-    for package in ("config", "indexer", "bot", "content"):
+    for package in ("config", "indexer", "creative", "bot", "content"):
         assert f"COPY {package} " in DOCKERFILE
     assert "gunicorn.conf.py" in DOCKERFILE

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from bot.store import Store
-from bot.store.messages import PENDING_MARK
+from bot.store.messages import NEW, PENDING_MARK, REPLAY
 from indexer import generations, mapped
 from indexer.build import rebuild, update
 from indexer.search import MIN_CORRECTION_DF, open_searcher
@@ -135,16 +135,14 @@ def store(redis_url):
         client.delete(*keys)
 
 
-def test_claim_request_is_claim_nonce_and_claim_message_in_one(store):
+def test_claim_takes_the_nonce_and_the_message_in_one_step(store):
     st, client, prefix = store
-    assert st.messages.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, True)
-    assert client.get(prefix + "msg:id:1") == PENDING_MARK.encode()
-    assert st.messages.claim_request("1700000000", "n1", "id:1", ttl=600) == (True, False)  # a retry
-    # The same nonce with another message is a replay, and leaves that message unclaimed.
-    accepted, _ = st.messages.claim_request("1700000000", "n1", "id:2", ttl=600)
-    assert not accepted
-    assert client.get(prefix + "msg:id:2") is None
-    assert st.messages.claim("id:2") is True
+    assert st.messages.claim("1700000000", "n1", "fp1", "m1", ttl=600) == NEW
+    assert client.get(prefix + "msg:m1") == PENDING_MARK.encode()
+    assert client.get(prefix + "nonce:1700000000:n1") == b"fp1"
+    # The same nonce with another request is a replay, and leaves that message unclaimed.
+    assert st.messages.claim("1700000000", "n1", "fp2", "m2", ttl=600) == REPLAY
+    assert client.get(prefix + "msg:m2") is None
 
 
 def test_role_and_pending_in_one_round_trip(store):
@@ -157,7 +155,10 @@ def test_role_and_pending_in_one_round_trip(store):
     assert st.role_and_pending("nobody") == (None, [])
 
 
-def test_role_and_pending_without_redis_are_defaults():
-    st = Store(redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=0.2))
+def test_role_and_pending_without_redis_are_defaults(tmp_path):
+    from bot.store.client import connect_redis
+
+    # The client the app builds: a refused connection fails at once (redis-py's default backoff waited 4 s).
+    st = Store(connect_redis(make_settings(tmp_path, REDIS_URL="redis://127.0.0.1:9/0")))
     assert st.role_and_pending("u") == (None, [])
-    assert st.messages.claim_request("1", "2", "id:9", ttl=60) == (True, None)
+    assert st.messages.claim("1", "2", "fp", "m9", ttl=60) == NEW  # checked in the process instead

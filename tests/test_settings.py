@@ -97,3 +97,27 @@ def test_gunicorn_refuses_bad_settings_with_one_line(env, fragment, tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_message_mode_follows_the_aes_key_unless_set():
+    assert load_settings({}).wechat_message_mode == "plain"
+    assert load_settings({"WECHAT_AES_KEY": "a" * 43, "WECHAT_APPID": "wx1"}).wechat_message_mode == "safe"
+    assert load_settings({"CASELINK_DEV": "1"}).wechat_message_mode == "safe"  # dev mode has a key
+    env = {"CASELINK_DEV": "1", "WECHAT_MESSAGE_MODE": "Compat"}
+    assert load_settings(env).wechat_message_mode == "compat"
+    assert load_settings({"CASELINK_DEV": "1", "WECHAT_MESSAGE_MODE": "plain"}).wechat_message_mode == "plain"
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"WECHAT_MESSAGE_MODE": "secure"}, "WECHAT_MESSAGE_MODE"),
+        ({"WECHAT_MESSAGE_MODE": "safe"}, "WECHAT_AES_KEY"),
+        ({"WECHAT_MESSAGE_MODE": "compat"}, "WECHAT_AES_KEY"),
+        ({"WECHAT_ACCOUNT_ID": "wx123"}, "WECHAT_ACCOUNT_ID"),
+    ],
+)
+def test_bad_protocol_settings_stop_with_one_clear_line(env, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert fragment in str(info.value) and "\n" not in str(info.value)

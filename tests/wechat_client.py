@@ -39,10 +39,10 @@ def aes_key(encoding_aes_key: str) -> bytes:
     return key
 
 
-def encrypt(xml: str, encoding_aes_key: str, appid: str, random16: bytes | None = None) -> str:
-    """The Encrypt value for ``xml`` as WeChat builds it."""
+def encrypt(xml: str | bytes, encoding_aes_key: str, appid: str, random16: bytes | None = None) -> str:
+    """The Encrypt value for ``xml`` (text, or raw bytes to test odd encodings) as WeChat builds it."""
     key = aes_key(encoding_aes_key)
-    body = xml.encode("utf-8")
+    body = xml.encode("utf-8") if isinstance(xml, str) else xml
     plain = (random16 or os.urandom(16)) + struct.pack(">I", len(body)) + body + appid.encode("utf-8")
     pad = PAD_BLOCK - len(plain) % PAD_BLOCK
     plain += bytes([pad]) * pad
@@ -121,6 +121,11 @@ class WeChatServer:
     appid: str = ""
     account: str = "gh_caselink"
     path: str = "/wechat"
+    mode: str = ""  # how pushes are sent unless a call says otherwise: safe when there is a key, else plain
+
+    @property
+    def default_mode(self) -> str:
+        return self.mode or ("safe" if self.encoding_aes_key else "plain")
 
     def query(self, *, encrypt_part: str | None = None, timestamp: int | None = None, nonce: str | None = None) -> dict:
         ts = str(timestamp if timestamp is not None else int(time.time()))
@@ -135,25 +140,35 @@ class WeChatServer:
         args["echostr"] = echostr
         return self.client.get(self.path, query_string=args)
 
-    def post_xml(self, xml: str, mode: str = "plain", *, timestamp=None, nonce=None, args=None, headers=None) -> Reply:
+    def post_xml(
+        self, xml: str, mode: str | None = None, *, timestamp=None, nonce=None, args=None, headers=None
+    ) -> Reply:
         """Send a push in ``plain``, ``compat`` (plaintext + Encrypt) or ``safe`` (Encrypt only) mode."""
-        content_type = (headers or {}).get("Content-Type", "text/xml")
+        mode = mode or self.default_mode
+        query, body = self.prepare(xml, mode, timestamp=timestamp, nonce=nonce)
+        return self.send(args or query, body, mode != "plain", content_type=(headers or {}).get("Content-Type"))
+
+    def prepare(self, xml: str, mode: str | None = None, *, timestamp=None, nonce=None) -> tuple[dict, bytes]:
+        """The query and body of one push, as WeChat builds them (to send, resend or tamper with)."""
+        mode = mode or self.default_mode
         if mode == "plain":
-            query = args or self.query(timestamp=timestamp, nonce=nonce)
-            body = xml
+            return self.query(timestamp=timestamp, nonce=nonce), xml.encode("utf-8")
+        encrypted = encrypt(xml, self.encoding_aes_key, self.appid)
+        query = self.query(encrypt_part=encrypted, timestamp=timestamp, nonce=nonce)
+        if mode == "safe":
+            to_user = xml_fields(xml).get("ToUserName", self.account)
+            body = (
+                f"<xml><ToUserName><![CDATA[{to_user}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+            )
         else:
-            encrypted = encrypt(xml, self.encoding_aes_key, self.appid)
-            query = args or self.query(encrypt_part=encrypted, timestamp=timestamp, nonce=nonce)
-            if mode == "safe":
-                to_user = xml_fields(xml).get("ToUserName", self.account)
-                body = (
-                    f"<xml><ToUserName><![CDATA[{to_user}]]></ToUserName>"
-                    f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-                )
-            else:
-                body = xml[: xml.rindex("</xml>")] + f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-        res = self.client.post(self.path, query_string=query, data=body.encode("utf-8"), content_type=content_type)
-        return self.open_reply(res.status_code, res.get_data(as_text=True), query["nonce"], mode != "plain")
+            body = xml[: xml.rindex("</xml>")] + f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+        return query, body.encode("utf-8")
+
+    def send(self, query: dict, body: bytes, encrypted: bool | None = None, content_type: str | None = None) -> Reply:
+        """POST a prepared push; the reply is opened like WeChat opens it."""
+        encrypted = query.get("encrypt_type") == "aes" if encrypted is None else encrypted
+        res = self.client.post(self.path, query_string=query, data=body, content_type=content_type or "text/xml")
+        return self.open_reply(res.status_code, res.get_data(as_text=True), query["nonce"], encrypted)
 
     def open_reply(self, status: int, body: str, nonce: str, encrypted: bool) -> Reply:
         """Check and decrypt a reply like WeChat does; plain replies are parsed as they are."""
@@ -170,7 +185,7 @@ class WeChatServer:
 
     # --- convenience: messages as users send them -----------------------------------------
 
-    def text(self, user: str, content: str, mode: str = "plain", msg_id: int | None = None, **kw) -> Reply:
+    def text(self, user: str, content: str, mode: str | None = None, msg_id: int | None = None, **kw) -> Reply:
         return self.post_xml(self.text_xml(user, content, msg_id), mode, **kw)
 
     def text_xml(self, user: str, content: str, msg_id: int | None = None) -> str:
@@ -185,7 +200,7 @@ class WeChatServer:
             }
         )
 
-    def event(self, user: str, event: str, key: str | None = None, mode: str = "plain", create_time=None, **kw):
+    def event(self, user: str, event: str, key: str | None = None, mode: str | None = None, create_time=None, **kw):
         fields = {
             "ToUserName": self.account,
             "FromUserName": user,

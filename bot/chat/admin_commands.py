@@ -36,9 +36,10 @@ def reindex(ctx: Context, _arg: str = "") -> Reply:
             message = texts.REINDEX_FAILED.format(error=record.get("error", ""))
         services.delivery.push(openid, Text(message))
 
-    if not buildjob.start(services, by=openid, notify=notify):
-        return Text(texts.REINDEX_RUNNING)
-    return Text(texts.REINDEX_STARTED)
+    started = buildjob.start(services, by=openid, notify=notify)
+    if started == buildjob.UNAVAILABLE:
+        return Text(texts.ADMIN_UNAVAILABLE)
+    return Text(texts.REINDEX_STARTED if started == buildjob.STARTED else texts.REINDEX_RUNNING)
 
 
 @router.command("状态", admin=True)
@@ -66,6 +67,8 @@ def status(ctx: Context, _arg: str = "") -> Reply:
 @router.command("热词", admin=True)
 def hot_queries(ctx: Context, _arg: str = "") -> Reply:
     """The top queries and the queries that found nothing, over the last 7 days."""
+    if not ctx.store.reachable():
+        return Text(texts.ADMIN_UNAVAILABLE)
     top = ctx.store.analytics.top_queries("q", HOT_DAYS, HOT_LIMIT)
     if not top:
         return Text(texts.HOT_EMPTY)

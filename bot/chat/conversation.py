@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import texts
+from bot import teaching, texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, card, fit_list, shorten
 from bot.links import results_url
@@ -86,6 +86,8 @@ def pick(ctx: Context, number: int, fallback: str = "") -> Reply:
         return Text(texts.INDEX_NOT_READY)
     if hit is None:
         return Text(texts.PICK_GONE.format(n=number))
+    if session.get("mode") == "search" and not session.get("tag"):  # picks teach the search (bot.teaching)
+        teaching.record_pick(ctx.store, session["q"], hit.id, ctx.services.user_hash(ctx.openid))
     ctx.hits = 1
     return card(hit)
 
@@ -110,6 +112,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     try:
         searcher = ctx.services.index.searcher()
         offset = session["next"]
+        taught = teaching.search_options(ctx.store, session["q"])  # rewrites, pins, lifts (bot.teaching)
         with ctx.services.metrics.time_search("wechat"):
             result = searcher.search(
                 session["q"],
@@ -118,6 +121,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
                 tag=session["tag"],
                 limit=PAGE_SIZE,
                 offset=offset,
+                **taught,
             )
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
@@ -194,7 +198,8 @@ def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
         return Text("\n".join(head))
     head.append(texts.LATEST_FOR_YOU)
     text, shown = fit_list("\n".join(head), newest, 1, _hint(ctx, False))
-    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]]}
+    # "q": an admin may pin one of these for the query that found nothing (置顶 N)
+    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]], "q": result.query}
     ctx.store.sessions.save(ctx.openid, session)
     return Text(text)
 

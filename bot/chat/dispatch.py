@@ -73,13 +73,6 @@ EVENT_HANDLERS: dict[str, Handler] = {
 INTERACTIVE_EVENTS = {"subscribe", "subscribe_scan", "click"}
 
 
-def message_key(msg) -> str:
-    """The de-duplication key: MsgId for messages, FromUserName+CreateTime(+Event) for events."""
-    if msg.type == "event":
-        return f"{msg.source}:{msg.time}:{msg.event}"
-    return f"id:{msg.id}" if msg.id else f"{msg.source}:{msg.time}:{msg.type}"
-
-
 def pick_handler(msg) -> Handler:
     """The handler for a message: by type, by event for events; unknown messages get help, events nothing."""
     if msg.type == "event":

@@ -20,7 +20,7 @@ def bind(ctx: Context, code: str) -> Reply:
     if ctx.role == "admin":  # an employee may still redeem an admin code
         return Text(texts.BIND_ALREADY.format(role=texts.ROLE_NAMES[ctx.role]))
     store = ctx.store
-    if not store.available and not store.ping():
+    if not store.reachable():
         return Text(texts.BIND_UNAVAILABLE)
     if store.people.bind_failures(ctx.openid) >= MAX_BIND_FAILURES:
         return Text(texts.BIND_TOO_MANY)

@@ -6,8 +6,10 @@
     ├── flows       a form or question in progress (``bot.chat.router``)
     ├── people      roles and invite codes
     ├── logins      failed dashboard logins
+    ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
-    └── builds      background index builds
+    ├── builds      background index builds
+    └── rules       what admins taught (rewrites, pins) and the picks users made
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 import redis
 
+from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
 from bot.store.builds import Builds
 from bot.store.connection import Connection
@@ -28,6 +31,7 @@ from bot.store.flows import Flows
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.people import People
+from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 
 __all__ = ["Connection", "Store"]
@@ -43,13 +47,19 @@ class Store:
         self.flows = Flows(self.db)
         self.people = People(self.db)
         self.logins = Logins(self.db)
+        self.admin_sessions = AdminSessions(self.db)
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
+        self.rules = Rules(self.db)
 
     @property
     def available(self) -> bool:
         """Whether the last Redis call worked."""
         return self.db.available
+
+    def reachable(self) -> bool:
+        """Whether Redis answers: the last call worked, or a ping now does."""
+        return self.available or self.ping()
 
     def ping(self) -> bool:
         """Check Redis now (for /healthz), updating the outage state."""

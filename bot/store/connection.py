@@ -2,8 +2,9 @@
 
 When Redis is unreachable every store method returns its "nothing known" default instead of
 raising: searches keep being answered (without paging, de-duplication or roles beyond
-ADMIN_OPENIDS). The outage is logged once, and Redis is tried again every ``retry_after`` seconds,
-so the bot recovers by itself when Redis comes back.
+ADMIN_OPENIDS). What must not run unchecked fails closed instead: dashboard sessions cannot be
+confirmed, and admin actions that need Redis answer "暂时不可用". The outage is logged once, and
+Redis is tried again every ``retry_after`` seconds, so the bot recovers by itself when Redis comes back.
 """
 
 from __future__ import annotations

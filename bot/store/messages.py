@@ -1,86 +1,90 @@
-"""Retry de-duplication, request nonces and answers held for a user's next message."""
+"""Request nonces, retry de-duplication with the reply each message got, and answers held for later.
+
+A request's (timestamp, nonce) is accepted once, for as long as its timestamp is (``ttl`` =
+the replay window on either side): the same signed request sent again (a retry that reuses the
+nonce) is a retry, the nonce with anything else is a replay. A message is processed once within
+the same ``ttl``, and its retries get the reply it got. When Redis is down these checks go on in
+a bounded in-process store (``LocalTTL``) rather than being skipped.
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
-import secrets
+import threading
 from typing import Any
 
 import redis
 
 from bot.store.connection import Connection
+from bot.store.local_ttl import LocalTTL
 
-MESSAGE_TTL = 60  # de-duplication of retries and the cached reply (WeChat retries within ~15 s)
+NEW, RETRY, REPLAY = "new", "retry", "replay"
 PENDING_TTL = 48 * 3600  # answers waiting for the user's next message (the 48 h service window)
 MAX_PENDING = 5
 PENDING_MARK = "\x00pending"  # value of a message key while the first delivery is still running
+_FAILED = object()
 
 
 class Messages:
-    """Which messages were seen, the replies they got, and answers waiting to be delivered."""
+    """Which requests and messages were seen, the replies they got, and answers waiting to be delivered."""
 
-    def __init__(self, db: Connection):
+    def __init__(self, db: Connection, local: LocalTTL | None = None):
         self._db = db
+        self._local = local if local is not None else LocalTTL()
+        self._local_lock = threading.Lock()
 
-    def claim(self, key: str) -> bool | None:
-        """Mark a message as being processed; False if it was seen before, None without Redis."""
-        return self._db.call(
-            lambda r: bool(r.set(self._db.key("msg", key), PENDING_MARK, nx=True, ex=MESSAGE_TTL)), None
-        )
+    def claim(self, timestamp: str, nonce: str, fingerprint: str, message_key: str | None, ttl: int) -> str:
+        """Record one authenticated request: ``NEW`` (process it), ``RETRY`` (answer as before) or ``REPLAY``.
 
-    def store_reply(self, key: str, reply_xml: str) -> None:
-        """Remember the reply given to a message so that its retries get the identical one."""
-        self._db.call(lambda r: r.set(self._db.key("msg", key), reply_xml, ex=MESSAGE_TTL), None)
-
-    def release(self, key: str) -> None:
-        """Forget a claimed message whose processing failed before any reply was decided."""
-        self._db.call(lambda r: r.delete(self._db.key("msg", key)), None)
-
-    def stored_reply(self, key: str) -> str | None:
-        """The reply to a message, or None while it is still being processed (or unknown)."""
-        value = self._db.call(lambda r: r.get(self._db.key("msg", key)), None)
-        if value is None:
-            return None
-        text = value.decode("utf-8")
-        return None if text == PENDING_MARK else text
-
-    def claim_nonce(self, timestamp: str, nonce: str, message_key: str, ttl: int) -> bool:
-        """Record a request nonce; False when it was already used for a different message (a replay).
-
-        A retry of the same message may legitimately come with the same nonce, so a reused nonce is
-        a replay only when it carries another message. Without Redis nothing can be checked: True.
+        ``fingerprint`` identifies what the signature covered (the Encrypt value, or the plaintext
+        body); ``message_key`` is None for a request that is never retried (GET verification).
         """
+        nonce_key = self._db.key("nonce", timestamp, nonce)
+        msg_key = self._db.key("msg", message_key) if message_key else None
+        with self._local_lock:
+            # What this worker accepted alone during an outage still counts after Redis is back.
+            if self._local.get(nonce_key) is not None or (msg_key and self._local.get(msg_key) is not None):
+                return self._claim_local(nonce_key, msg_key, fingerprint, ttl)
 
-        def claim(r: redis.Redis) -> bool:
-            key = self._db.key("nonce", timestamp, nonce)
-            if r.set(key, message_key, nx=True, ex=ttl):
-                return True
-            seen = r.get(key)
-            return seen is not None and secrets.compare_digest(seen, message_key.encode("utf-8"))
-
-        return self._db.call(claim, True)
-
-    def claim_request(self, timestamp: str, nonce: str, message_key: str, ttl: int) -> tuple[bool, bool | None]:
-        """``claim_nonce`` and ``claim_message`` in one round trip: (nonce accepted, message claimed).
-
-        A replay (the nonce carried another message) gives back the message claim it took, so the
-        genuine message is not mistaken for a retry (unless it arrives within that one round trip:
-        only a plaintext-mode forgery can carry a chosen MsgId). Without Redis: (True, None).
-        """
-
-        def claim(r: redis.Redis) -> tuple[bool, bool]:
-            nonce_key, msg_key = self._db.key("nonce", timestamp, nonce), self._db.key("msg", message_key)
-            pipe = r.pipeline(transaction=False)
-            pipe.set(nonce_key, message_key, nx=True, ex=ttl)
+        def claim(r: redis.Redis) -> str:
+            pipe = r.pipeline()  # MULTI/EXEC: all three in one step
+            pipe.set(nonce_key, fingerprint, nx=True, ex=ttl)
             pipe.get(nonce_key)
-            pipe.set(msg_key, PENDING_MARK, nx=True, ex=MESSAGE_TTL)
-            _, seen, claimed = pipe.execute()
-            accepted = seen is not None and secrets.compare_digest(seen, message_key.encode("utf-8"))
-            if not accepted and claimed:
-                r.delete(msg_key)
-            return accepted, bool(claimed)
+            if msg_key:
+                pipe.set(msg_key, PENDING_MARK, nx=True, ex=ttl)
+            out = pipe.execute()
+            claimed = bool(out[2]) if msg_key else False
+            outcome = _decide(bool(out[0]), out[1], fingerprint, msg_key, claimed)
+            if claimed and outcome == REPLAY:
+                r.delete(msg_key)  # give back the claim, so the genuine message is not taken for a retry
+            elif claimed and outcome == RETRY:
+                r.set(msg_key, "success", xx=True, keepttl=True)  # resent, but its reply is gone
+            return outcome
 
-        return self._db.call(claim, (True, None))
+        outcome = self._db.call(claim, None)
+        if outcome is None:
+            with self._local_lock:
+                return self._claim_local(nonce_key, msg_key, fingerprint, ttl)
+        return outcome
+
+    def store_reply(self, message_key: str, reply_xml: str) -> None:
+        """Remember the reply given to a message (for the rest of its claim) so that retries get it."""
+        key = self._db.key("msg", message_key)
+        if self._local.set(key, reply_xml, 0, keep_ttl=True):
+            return
+        done = self._db.call(lambda r: r.set(key, reply_xml, xx=True, keepttl=True), _FAILED)
+        if done is _FAILED:
+            self._local.set(key, reply_xml, 0, keep_ttl=True)
+
+    def stored_reply(self, message_key: str) -> str | None:
+        """The reply to a message, or None while it is still being processed (or unknown)."""
+        key = self._db.key("msg", message_key)
+        text = self._local.get(key)
+        if text is None:
+            value = self._db.call(lambda r: r.get(key), None)
+            text = value.decode("utf-8") if value is not None else None
+        return None if text is None or text == PENDING_MARK else text
 
     def push_pending(self, openid: str, reply: dict[str, Any]) -> bool:
         """Keep an undeliverable answer for the user's next message; False without Redis."""
@@ -96,14 +100,25 @@ class Messages:
 
         return self._db.call(push, False)
 
-    def take_pending(self, openid: str) -> list[dict[str, Any]]:
-        """Remove and return the answers kept for this user, oldest first."""
+    def _claim_local(self, nonce_key: str, msg_key: str | None, fingerprint: str, ttl: int) -> str:
+        local = self._local
+        nonce_new = local.set(nonce_key, fingerprint, ttl, nx=True)
+        claimed = bool(msg_key) and local.set(msg_key, PENDING_MARK, ttl, nx=True)
+        outcome = _decide(nonce_new, local.get(nonce_key), fingerprint, msg_key, claimed)
+        if claimed and outcome == REPLAY:
+            local.delete(msg_key)
+        elif claimed and outcome == RETRY:
+            local.set(msg_key, "success", ttl, keep_ttl=True)
+        return outcome
 
-        def take(r: redis.Redis) -> list[bytes]:
-            key = self._db.key("pending", openid)
-            pipe = r.pipeline()
-            pipe.lrange(key, 0, -1)
-            pipe.delete(key)
-            return pipe.execute()[0]
 
-        return [json.loads(item) for item in self._db.call(take, [])]
+def _decide(nonce_new: bool, seen: bytes | str | None, fingerprint: str, msg_key: str | None, claimed: bool) -> str:
+    if isinstance(seen, bytes):
+        seen = seen.decode("utf-8", "replace")
+    if seen is None or not hmac.compare_digest(seen.encode("utf-8"), fingerprint.encode("utf-8")):
+        return REPLAY  # the nonce already carried something else
+    if msg_key is None:
+        return NEW if nonce_new else REPLAY
+    if not nonce_new:
+        return RETRY  # the very same signed request again
+    return NEW if claimed else RETRY

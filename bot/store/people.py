@@ -42,8 +42,8 @@ class People:
 
         return bool(self._db.call(grant, False))
 
-    def revoke_role(self, openid: str) -> bool:
-        """Make a user a client again; the bot checks roles on every message, so at once."""
+    def revoke_role(self, openid: str) -> bool | None:
+        """Make a user a client again (at once: roles are read on every message); None without Redis."""
 
         def revoke(r: redis.Redis) -> bool:
             pipe = r.pipeline()
@@ -51,7 +51,7 @@ class People:
             pipe.hdel(self._db.key("roles"), openid)
             return any(pipe.execute())
 
-        return bool(self._db.call(revoke, False))
+        return self._db.call(revoke, None)
 
     def role_holders(self) -> list[dict[str, Any]]:
         """Users holding a granted role, newest first: ``{"openid", "role", "at"}``."""
@@ -104,8 +104,8 @@ class People:
         raw = self._db.call(redeem, None)
         return json.loads(raw)["role"] if raw else None
 
-    def revoke_invite(self, code: str) -> bool:
-        """Delete an unused invite code; False when it was already used, expired or unknown."""
+    def revoke_invite(self, code: str) -> bool | None:
+        """Delete an unused invite code; False when it was already used, expired or unknown; None without Redis."""
 
         def revoke(r: redis.Redis) -> bool:
             pipe = r.pipeline()
@@ -113,7 +113,7 @@ class People:
             pipe.zrem(self._db.key("invites"), code)
             return bool(pipe.execute()[0])
 
-        return bool(self._db.call(revoke, False))
+        return self._db.call(revoke, None)
 
     def invites(self) -> list[dict[str, Any]]:
         """Unused, unexpired invite codes, newest first: ``{"code", "role", "by", "at", "expires"}``."""

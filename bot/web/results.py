@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
-from bot import texts
+from bot import teaching, texts
 from bot.access import role_of
 from bot.chat.replies import shorten
 from bot.links import LinkRefused, ResultLink, read_token
@@ -78,9 +78,15 @@ def results(token: str) -> Response:
         return _with_headers(response)
     try:
         searcher = svc.index.searcher()
+        taught = teaching.search_options(svc.store, link.query)
         with svc.metrics.time_search("page"):
             result = searcher.search(
-                link.query, audience=viewer.audience, kind=link.kind, tag=link.tag, limit=PAGE_LIMIT
+                link.query,
+                audience=viewer.audience,
+                kind=link.kind,
+                tag=link.tag,
+                limit=PAGE_LIMIT,
+                **taught,
             )
     except IndexNotReady:
         return refusal(503)

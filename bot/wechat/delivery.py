@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from types import EllipsisType
 from typing import TYPE_CHECKING
 
 import requests
@@ -43,25 +42,14 @@ class Delivery:
         self._metrics = metrics
 
     def respond(
-        self,
-        key: str,
-        openid: str,
-        work: Callable[[], Reply],
-        render: Callable[[Reply], str],
-        claimed: bool | EllipsisType | None = ...,
+        self, key: str, openid: str, work: Callable[[], Reply], render: Callable[[Reply], str]
     ) -> tuple[str, str]:
-        """Return the plaintext reply XML (or ``success``) and how it was decided.
+        """Answer a message claimed as new: the reply XML (or ``success``) and ``reply`` or ``late``.
 
-        The second value is ``reply``, ``retry`` (identical reply from a retry), ``late`` (over the
-        deadline: pushed when ready) or ``nodedup`` (replied, but Redis was down). ``claimed`` is
-        what ``Store.claim_message(key)`` returned when the caller already claimed the message
-        (``Store.claim_request``); by default it is claimed here.
+        Over the deadline the answer is ``success`` now and pushed when ready; either way what was
+        answered is stored under ``key`` for the message's retries.
         """
         until = time.monotonic() + self.deadline
-        if claimed is ...:
-            claimed = self._store.messages.claim(key)
-        if claimed is False:
-            return self._await_first(key, until), "retry"
         future = self._jobs.submit(work)
         try:
             reply = future.result(timeout=max(0.0, until - time.monotonic()))
@@ -70,9 +58,19 @@ class Delivery:
             future.add_done_callback(lambda f: self._push_late(openid, f))
             return "success", "late"
         xml = render(reply)
-        if claimed:
-            self._store.messages.store_reply(key, xml)
-        return xml, "reply" if claimed else "nodedup"
+        self._store.messages.store_reply(key, xml)
+        return xml, "reply"
+
+    def answer_retry(self, key: str) -> str:
+        """The reply a retried message got, waiting (within the deadline) while it is still being made."""
+        until = time.monotonic() + self.deadline
+        while True:
+            stored = self._store.messages.stored_reply(key)
+            if stored is not None:
+                return stored
+            if time.monotonic() >= until:
+                return "success"  # the first delivery ran out of time: its answer is pushed
+            time.sleep(WAIT_STEP)
 
     def push(self, openid: str, reply: Reply) -> bool:
         """Send through the customer-service API; if refused, keep it for the user's next message."""
@@ -107,14 +105,3 @@ class Delivery:
             log.error("late work failed", exc_info=future.exception())
             return
         self.push(openid, future.result())
-
-    def _await_first(self, key: str, until: float) -> str:
-        # The first delivery of this message is still running (or done): give its reply, or
-        # ``success`` when it ran out of time (its answer is then pushed).
-        while True:
-            stored = self._store.messages.stored_reply(key)
-            if stored is not None:
-                return stored
-            if time.monotonic() >= until:
-                return "success"
-            time.sleep(WAIT_STEP)

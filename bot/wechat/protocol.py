@@ -1,9 +1,14 @@
-"""The WeChat server protocol: signatures, timestamps, the three encryption modes, reply sealing.
+"""The WeChat server protocol: signatures, timestamps, the three message modes, reply sealing.
 
 Official docs: 接入指南 (GET verification, ``signature`` = sha1 of sorted token/timestamp/nonce) and
-消息加解密说明 (``encrypt_type=aes``, ``msg_signature`` = sha1 of sorted token/timestamp/nonce/Encrypt,
-AES-256-CBC of 16 random bytes + length + xml + appid). Compatible mode differs from safe mode only
-in also carrying plaintext fields, which we ignore: with ``encrypt_type=aes`` only Encrypt counts.
+消息加解密说明 (``encrypt_type=aes``, ``msg_signature`` = sha1 of sorted token/timestamp/nonce/Encrypt).
+
+``signature`` covers only token, timestamp and nonce — not the body — so in plaintext mode a body
+is as good as the (timestamp, nonce) it arrives with. Hence: in compatible and safe mode
+(``WECHAT_MESSAGE_MODE``) only the encrypted part counts, which ``msg_signature`` does cover, and
+a push without it is refused; in every mode each (timestamp, nonce) is accepted once
+(``bot.store.messages``), within ``REPLAY_WINDOW`` of now; with ``WECHAT_ACCOUNT_ID`` set, a
+message must be addressed to that account.
 """
 
 from __future__ import annotations
@@ -12,29 +17,31 @@ import hashlib
 import hmac
 import logging
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
+from bot.wechat import cipher, safexml
+from bot.wechat.errors import BadRequest, Refused
 from config.settings import Settings
+
+__all__ = ["MAX_BODY", "BadRequest", "Codec", "Envelope", "Handshake", "Refused", "check_signature", "sign"]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+MAX_NONCE = 64
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 
 
-class BadRequest(Exception):
-    """The request is not a well-formed WeChat push (HTTP 400)."""
+@dataclass(frozen=True)
+class Handshake:
+    """A verified GET: the ``echostr`` to give back and the (timestamp, nonce) it used."""
 
-
-class Replay(InvalidSignatureException):
-    """A correctly signed request outside the time window or with a used nonce (HTTP 403)."""
-
-    def __init__(self, reason: str):
-        super().__init__(errmsg=reason)
+    echostr: str
+    timestamp: str
+    nonce: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Envelope:
     encrypted: bool
     timestamp: str
     nonce: str
+    fingerprint: str  # what the signature covered: a resend of the same request has the same one
     key_number: int = 0  # which EncodingAESKey opened it (0 current, 1 previous): the reply uses the same
 
 
@@ -65,37 +73,42 @@ class Codec:
     def __init__(self, settings: Settings):
         self.token = settings.wechat_token
         self.window = settings.replay_window
-        self.cryptos = [
-            WeChatCrypto(self.token, key, settings.wechat_appid)
-            for key in (settings.wechat_aes_key, settings.wechat_aes_key_previous)
-            if key
-        ]
+        self.mode = settings.wechat_message_mode
+        self.account = settings.wechat_account_id
+        self.appid = settings.wechat_appid
+        keys = [k for k in (settings.wechat_aes_key, settings.wechat_aes_key_previous) if k]
+        self.keys = [cipher.aes_key(k) for k in keys]
+        self.cryptos = [WeChatCrypto(self.token, k, self.appid) for k in keys]
 
-    def verify_url(self, args) -> str:
-        """Answer the GET handshake: return ``echostr`` (plain even in safe mode) if the signature holds."""
-        check_signature(args.get("signature"), self.token, args.get("timestamp", ""), args.get("nonce", ""))
-        return args.get("echostr", "")
+    def verify_url(self, args, now: float | None = None) -> Handshake:
+        """Check the GET handshake (signature and timestamp); ``echostr`` is plain even in safe mode."""
+        timestamp, nonce = self._stamp(args)
+        check_signature(args.get("signature"), self.token, timestamp, nonce)
+        self._check_time(timestamp, now)
+        return Handshake(args.get("echostr", ""), timestamp, nonce)
 
     def open(self, args, body: bytes, now: float | None = None) -> Envelope:
-        """Verify a POST and return its message XML; raise InvalidSignatureException/Replay/BadRequest."""
-        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
-        if not encrypted:
-            check_signature(args.get("signature"), self.token, timestamp, nonce)
-        root = _parse_xml(body)
-        if encrypted:
-            encrypt = root.findtext("Encrypt")
-            if not encrypt:
-                # Still authenticate before saying anything about the body.
+        """Verify a POST and return its message XML; raise InvalidSignatureException/Refused/BadRequest."""
+        timestamp, nonce = self._stamp(args)
+        if args.get("encrypt_type", "raw").lower() != "aes":
+            if self.mode != "plain":
                 check_signature(args.get("signature"), self.token, timestamp, nonce)
-                raise BadRequest("encrypt_type=aes but no <Encrypt>")
-            check_signature(args.get("msg_signature"), self.token, timestamp, nonce, encrypt)
+                raise Refused(f"plaintext push refused: WECHAT_MESSAGE_MODE={self.mode} counts only the encrypted part")
+            check_signature(args.get("signature"), self.token, timestamp, nonce)
+            self._check_time(timestamp, now)
+            xml = safexml.decode(body)
+            root = safexml.parse(xml)
+            return self._addressed(root, Envelope(xml, False, timestamp, nonce, _digest(body)))
+        encrypt = safexml.parse(safexml.decode(body)).findtext("Encrypt")
+        if not encrypt:
+            # Authenticate before saying anything about the body.
+            check_signature(args.get("signature"), self.token, timestamp, nonce)
+            raise Refused("encrypt_type=aes without <Encrypt>: only the encrypted part counts")
+        check_signature(args.get("msg_signature"), self.token, timestamp, nonce, encrypt)
         self._check_time(timestamp, now)
-        if not encrypted:
-            return Envelope(body.decode("utf-8"), False, timestamp, nonce)
-        xml, key_number = self._decrypt(encrypt, args.get("msg_signature"), timestamp, nonce)
-        _parse_xml(xml.encode("utf-8"))
-        return Envelope(xml, True, timestamp, nonce, key_number)
+        xml, key_number = self._decrypt(encrypt)
+        envelope = Envelope(xml, True, timestamp, nonce, _digest(encrypt.encode("utf-8")), key_number)
+        return self._addressed(safexml.parse(xml), envelope)
 
     def seal(self, envelope: Envelope, reply_xml: str) -> str:
         """Encrypt a reply when the request was encrypted; ``success`` always stays plain."""
@@ -104,37 +117,50 @@ class Codec:
         crypto = self.cryptos[envelope.key_number]
         return crypto.encrypt_message(reply_xml, envelope.nonce, str(int(time.time())))
 
-    def _check_time(self, timestamp: str, now: float | None) -> None:
-        try:
-            sent = int(timestamp)
-        except ValueError:
-            raise Replay("timestamp is not a number") from None
-        if abs((now or time.time()) - sent) > self.window:
-            raise Replay(f"timestamp {sent} outside the {self.window}s window")
+    @staticmethod
+    def _stamp(args) -> tuple[str, str]:
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        if not nonce or len(nonce) > MAX_NONCE:
+            raise Refused("missing or oversized nonce")
+        return timestamp, nonce
 
-    def _decrypt(self, encrypt: str, signature: str, timestamp: str, nonce: str) -> tuple[str, int]:
-        if not self.cryptos:
+    def _check_time(self, timestamp: str, now: float | None) -> None:
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+            raise Refused("timestamp is not a number")
+        sent = int(timestamp)
+        if abs((now or time.time()) - sent) > self.window:
+            raise Refused(f"timestamp {sent} outside the {self.window}s window")
+
+    def _addressed(self, root, envelope: Envelope) -> Envelope:
+        # Only the authenticated XML says where a message was sent: the inner one in safe mode.
+        if self.account and not hmac.compare_digest(
+            (root.findtext("ToUserName") or "").encode("utf-8"), self.account.encode("utf-8")
+        ):
+            raise Refused("ToUserName is not WECHAT_ACCOUNT_ID")
+        return envelope
+
+    def _decrypt(self, encrypt: str) -> tuple[str, int]:
+        if not self.keys:
             raise BadRequest("encrypted push but WECHAT_AES_KEY is not set")
-        for number, crypto in enumerate(self.cryptos):
+        reasons, mismatch = [], None
+        for number, key in enumerate(self.keys):
             try:
-                xml = crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
-            except Exception as exc:  # wechatpy raises anything from ValueError to struct.error here
-                log.debug("decrypt with key %d failed: %r", number, exc)
+                xml = cipher.decrypt(encrypt, key, self.appid)
+            except cipher.AppIdMismatch as exc:
+                mismatch = exc
+                continue
+            except cipher.DecryptError as exc:
+                reasons.append(f"{'previous' if number else 'current'} key: {exc}")
                 continue
             if number:
                 log.warning("消息用旧的 EncodingAESKey 解密成功：微信后台仍在用旧密钥")
             return xml, number
-        raise BadRequest("cannot decrypt <Encrypt> with the current or previous EncodingAESKey")
+        if mismatch is not None:
+            raise BadRequest(
+                f"消息属于 AppID {mismatch.appid}，与 WECHAT_APPID（{self.appid}）不一致：请核对 WECHAT_APPID"
+            )
+        raise BadRequest("cannot decrypt <Encrypt>: " + "; ".join(reasons))
 
 
-def _parse_xml(body: bytes) -> ET.Element:
-    # WeChat never sends a DTD; refusing one closes the door on entity expansion tricks.
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        raise BadRequest("DTDs are not accepted")
-    try:
-        root = ET.fromstring(body)
-    except (ET.ParseError, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(f"malformed XML: {exc}") from None
-    if root.tag != "xml":
-        raise BadRequest(f"root element is <{root.tag}>, not <xml>")
-    return root
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

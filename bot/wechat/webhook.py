@@ -9,11 +9,12 @@ import logging
 import time
 
 from flask import Blueprint, Response, request
-from wechatpy import parse_message
 
 from bot.chat import dispatch
 from bot.services import services
-from bot.wechat.protocol import XML_CONTENT_TYPES, BadRequest, Replay
+from bot.store.messages import NEW, REPLAY
+from bot.wechat import inbound
+from bot.wechat.protocol import XML_CONTENT_TYPES, BadRequest, Refused
 from bot.wechat.render import render_xml
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,21 @@ bp = Blueprint("wechat", __name__)
 MAX_NONCE_TTL = 2 * 86400
 
 
+def remember_for(replay_window: int) -> int:
+    """How long a nonce and a message's reply are kept: as long as a timestamp is accepted, either side."""
+    return min(2 * replay_window, MAX_NONCE_TTL)
+
+
 @bp.get("/wechat")
 def verify() -> Response:
     """URL verification when the server address is saved in the account settings."""
-    return Response(services().codec.verify_url(request.args), mimetype="text/plain")
+    svc = services()
+    handshake = svc.codec.verify_url(request.args)
+    # The URL's signature is valid for any body of a plaintext push: it must not be usable again.
+    ttl = remember_for(svc.settings.replay_window)
+    if svc.store.messages.claim(handshake.timestamp, handshake.nonce, "GET", None, ttl) != NEW:
+        raise Refused("nonce already used")
+    return Response(handshake.echostr, mimetype="text/plain")
 
 
 @bp.post("/wechat")
@@ -36,13 +48,12 @@ def receive() -> Response:
     if request.mimetype not in XML_CONTENT_TYPES:
         raise BadRequest(f"content type {request.mimetype!r} is not XML")
     envelope = svc.codec.open(request.args, request.get_data(cache=False))
-    msg = _parse(envelope.xml)
-    key = dispatch.message_key(msg)
-    # A nonce must be remembered as long as its timestamp is accepted: the window on either side.
-    ttl = min(2 * svc.settings.replay_window, MAX_NONCE_TTL)
-    accepted, claimed = svc.store.messages.claim_request(envelope.timestamp, envelope.nonce, key, ttl=ttl)
-    if not accepted:
-        raise Replay("nonce already used for another message")
+    msg = inbound.parse(envelope.xml)
+    key = inbound.message_key(msg)
+    ttl = remember_for(svc.settings.replay_window)
+    claim = svc.store.messages.claim(envelope.timestamp, envelope.nonce, envelope.fingerprint, key, ttl)
+    if claim == REPLAY:
+        raise Refused("nonce already used for another request")
 
     handled = {}
 
@@ -51,11 +62,11 @@ def receive() -> Response:
         handled["ctx"] = ctx
         return reply
 
-    xml, outcome = svc.delivery.respond(
-        key, msg.source, work, lambda reply: render_xml(reply, msg.source, msg.target), claimed=claimed
-    )
-    if outcome != "retry":  # a retry is the same message again, already counted
+    if claim == NEW:
+        xml, outcome = svc.delivery.respond(key, msg.source, work, lambda r: render_xml(r, msg.source, msg.target))
         svc.metrics.count_message(msg.type, msg.event if msg.type == "event" else "")
+    else:  # a retry is the same message again, already counted
+        xml, outcome = svc.delivery.answer_retry(key), "retry"
     if outcome == "late":
         svc.metrics.deadline_misses.inc()
     ctx = handled.get("ctx")
@@ -69,13 +80,3 @@ def receive() -> Response:
     )
     body = svc.codec.seal(envelope, xml)
     return Response(body, mimetype="text/plain" if body == "success" else "application/xml")
-
-
-def _parse(xml: str):
-    try:
-        msg = parse_message(xml)
-    except Exception as exc:  # xmltodict/expat and missing fields surface as many types
-        raise BadRequest(f"not a WeChat message: {type(exc).__name__}") from None
-    if msg is None or not msg.source or not msg.type:
-        raise BadRequest("message without FromUserName or MsgType")
-    return msg

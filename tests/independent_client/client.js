@@ -9,6 +9,7 @@ const http = require('http');
 const WXBizMsgCrypt = require('wechat-crypto');
 
 const { BOT_URL, TOKEN, AES_KEY, APPID, SAMPLES } = process.env;
+const MODES = (process.env.MODES || 'plain,compat,safe').split(',');
 const cryptor = new WXBizMsgCrypt(TOKEN, AES_KEY, APPID);
 let serial = 0;
 
@@ -77,7 +78,7 @@ async function send(name, raw, mode) {
 
 (async () => {
   const files = fs.readdirSync(SAMPLES).filter((f) => f.endsWith('.xml')).sort();
-  for (const mode of ['plain', 'compat', 'safe']) {
+  for (const mode of MODES) {
     for (const f of files) {
       const raw = fs.readFileSync(path.join(SAMPLES, f), 'utf8');
       console.log(JSON.stringify(await send(f, raw, mode)));

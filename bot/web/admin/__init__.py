@@ -1,11 +1,13 @@
 """The admin dashboard (``/admin``): login with ADMIN_TOKEN, index status and build report, reindex,
-search preview, hot queries, invite codes and employees. Server-rendered, no JavaScript.
-One module per page group (``auth``, ``overview``, ``search``, ``people``), all on one blueprint.
+search preview, hot queries, taught rules (教它), invite codes and employees. Server-rendered, no JavaScript.
+One module per page group (``auth``, ``overview``, ``search``, ``teaching``, ``people``), all on one blueprint.
 
-Security: the token is compared with ``hmac.compare_digest``; a login is a signed, HttpOnly,
-SameSite=Lax session cookie (Secure behind https) that lasts at most 12 hours and dies when
-ADMIN_TOKEN changes; failed logins are limited per client address through ``Store``; every POST
-carries a CSRF token (Flask-WTF, checked here only: WeChat's webhook cannot send one).
+Security: the token is compared with ``hmac.compare_digest``; a login is a session kept in Redis
+(``bot.store.admin_sessions``: ended by logging out, an hour unused, 12 hours, or a new ADMIN_TOKEN)
+whose random id travels in a signed, HttpOnly, SameSite=Lax cookie (Secure behind https). Without
+Redis no session can be confirmed, so the dashboard answers 503 instead of trusting the cookie.
+Failed logins are limited per client address (in Redis, and in the process while Redis is down);
+every POST carries a CSRF token (Flask-WTF, checked here only: WeChat's webhook cannot send one).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 
 from flask import Blueprint, Response, render_template
 
+from bot.store.admin_sessions import SESSION_MAX
 from bot.web.view import HELPERS
 from config.settings import Settings
 
@@ -22,11 +25,11 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-SESSION_HOURS = 12
 NAV = (
     ("admin.overview", "概览"),
     ("admin.search", "搜索预览"),
     ("admin.queries", "热词"),
+    ("admin.rules", "规则"),
     ("admin.invites", "邀请码"),
     ("admin.employees", "员工"),
 )
@@ -38,6 +41,11 @@ ERRORS = {
     413: ("内容太大", "提交的内容太大。"),
     429: ("尝试次数过多", "登录失败次数过多，请 10 分钟后再试。"),
     500: ("出错了", "服务器出了点问题，已记录日志，请稍后再试。"),
+    503: (
+        "暂时不可用",
+        "现在连不上 Redis：无法核对登录状态，也不能生成邀请码、修改员工或开始重建索引。"
+        "公众号里的搜索不受影响。请稍后刷新本页。",
+    ),
 }
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -58,7 +66,7 @@ def session_config(settings: Settings) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.public_base_url.startswith("https://"),
-        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=SESSION_HOURS),
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(seconds=SESSION_MAX),
         "WTF_CSRF_TIME_LIMIT": None,  # a form token lives as long as the session it belongs to
     }
 
@@ -68,7 +76,8 @@ def error_page(status: int) -> Response:
     title, message = ERRORS.get(status, ERRORS[500])
     try:
         signed_in = auth.logged_in()
-    except Exception:  # an error page must render even when the session or Redis is broken
+    except Exception:  # an error page must render even when the session check itself fails
+        log.exception("错误页无法核对管理后台的登录状态")
         signed_in = False
     page = render_template(
         "admin/error.html", title=title, message=message, status=status, nav=NAV, logged_in=signed_in, **HELPERS
@@ -79,6 +88,6 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, overview, people, search  # noqa: E402
+from bot.web.admin import auth, overview, people, search, teaching  # noqa: E402
 
-__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config"]
+__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config", "teaching"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from bot import buildjob
 from bot.services import Services, services
@@ -27,7 +27,10 @@ def overview():
 @bp.post("/reindex")
 def reindex():
     """Start a background rebuild unless one is running (here, in another worker or from WeChat)."""
-    if buildjob.start(services(), by=WEB_CREATOR):
+    started = buildjob.start(services(), by=WEB_CREATOR)
+    if started == buildjob.UNAVAILABLE:
+        abort(503)
+    if started == buildjob.STARTED:
         flash("已开始重建索引。", "ok")
     else:
         flash("已有重建在进行，请等它完成。", "warn")

@@ -29,9 +29,8 @@ def create_invite():
         abort(400)
     code = services().store.people.create_invite(role, WEB_CREATOR)
     if code is None:
-        flash("现在无法生成邀请码（Redis 不可用），请稍后再试。", "error")
-    else:
-        flash(code, "code")
+        abort(503)
+    flash(code, "code")
     return redirect(url_for("admin.invites"))
 
 
@@ -40,7 +39,10 @@ def revoke_invite(code: str):
     """Withdraw an unused invite code."""
     if not is_invite_code(code):
         abort(404)
-    if services().store.people.revoke_invite(code):
+    revoked = services().store.people.revoke_invite(code)
+    if revoked is None:
+        abort(503)
+    if revoked:
         flash(f"邀请码 {code} 已撤销。", "ok")
     else:
         flash(f"邀请码 {code} 已被使用、已过期或不存在。", "warn")
@@ -65,9 +67,12 @@ def revoke_employee():
     if not openid or len(openid) > 64:
         abort(400)
     svc = services()
-    if svc.store.people.revoke_role(openid):
+    revoked = svc.store.people.revoke_role(openid)
+    if revoked is None:
+        abort(503)
+    if revoked:
         log.info("管理后台撤销了角色 user=%s", svc.user_hash(openid))
         flash("已撤销，对方现在是普通客户。", "ok")
     else:
-        flash("没有找到这个员工（可能已被撤销），或 Redis 不可用。", "warn")
+        flash("没有找到这个员工（可能已被撤销）。", "warn")
     return redirect(url_for("admin.employees"))

@@ -89,13 +89,14 @@ def web_report(results: tuple[Path, ...], chart: Path | None, no_chart: bool) ->
 @click.option("--json", "as_json", is_flag=True, help="one JSON document with every figure")
 @click.option("--eval-dir", type=click.Path(file_okay=False, path_type=Path), help="judged sets (bench/eval)")
 @click.option("--corpus-root", type=click.Path(file_okay=False, path_type=Path), help="<root>/<corpus> as content")
-def quality(verbose: bool, as_json: bool, eval_dir: Path | None, corpus_root: Path | None) -> None:
+@click.option("--tuning", is_flag=True, help="only the sets one may tune on (no *_blind, *_heldout)")
+def quality(verbose: bool, as_json: bool, eval_dir: Path | None, corpus_root: Path | None, tuning: bool) -> None:
     """Top-3, nDCG@5 and weak flags on every judged set, beside the plain baseline."""
     import json
 
     from bench.quality import EVAL_DIR, run_all
 
-    results = run_all(eval_dir or EVAL_DIR, corpus_root=corpus_root)
+    results = run_all(eval_dir or EVAL_DIR, corpus_root=corpus_root, tuning=tuning)
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=1))
         return

@@ -161,12 +161,19 @@ def open_corpus(corpus: str, workdir: Path, corpus_root: Path | None = None) -> 
     return open_searcher(settings.index_dir, cache_size=0)
 
 
-def run_all(eval_dir: Path = EVAL_DIR, workdir: Path | None = None, corpus_root: Path | None = None) -> list[dict]:
-    """Evaluate every judged set in ``eval_dir``; one index per corpus. Misses are dropped for blind sets."""
+def run_all(
+    eval_dir: Path = EVAL_DIR, workdir: Path | None = None, corpus_root: Path | None = None, tuning: bool = False
+) -> list[dict]:
+    """Evaluate every judged set in ``eval_dir``; one index per corpus. Misses are dropped for blind sets.
+
+    ``tuning``: only the sets one may tune on (neither ``*_blind`` nor ``*_heldout``).
+    """
     workdir = workdir or Path(tempfile.mkdtemp(prefix="caselink-quality-"))
     searchers: dict[str, Searcher] = {}
     out = []
     for path in sorted(eval_dir.glob("*.yaml")):
+        if tuning and (is_blind(path) or path.stem.endswith("_heldout")):
+            continue
         corpus = corpus_of(path)
         entry: dict = {"set": path.name, "corpus": corpus, "blind": is_blind(path)}
         try:

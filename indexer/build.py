@@ -25,7 +25,7 @@ from config.settings import Settings
 from indexer import generations
 from indexer.document import Document, Problem, SourceResult
 from indexer.lock import build_lock
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
 from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary
 from indexer.text import fold
@@ -260,6 +260,7 @@ def _fields(doc: Document) -> dict:
         "summary": "" if doc.summary and body.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
         "_stored_summary": doc.summary,
         "body": body,
+        "bigrams": " ".join((doc.title, tags_text, doc.summary or "", body[:BIGRAM_LEAD_CHARS])),
         "ts": doc.date.toordinal() if doc.date else 0,
         "url": doc.url,
         "cover": doc.cover,

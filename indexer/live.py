@@ -49,6 +49,7 @@ class Candidates:
 
     total: int = 0
     weak: bool = False
+    strong: int = 0
     ranked: list[ranking.Scored] = field(default_factory=list)
     docs: list[dict] | None = None  # a listing (a tag or kind without words), newest first
     corrected: str | None = None

@@ -9,17 +9,19 @@ built before it can miss the new words.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.settings import CONFIG_DIR
+from indexer.concepts import Concepts, parse_concepts
 from indexer.text import fold
 
 # Bump when the tokenizer's behaviour changes, so old indexes report "rebuild needed".
 ANALYZER_VERSION = "2"
-RESOURCE_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
+RESOURCE_FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt", "concepts.txt")
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,26 @@ class Resources:
     index_stopwords: frozenset[str]
     query_stopwords: frozenset[str]
     digest: str
+    concepts: Concepts = field(default_factory=lambda: Concepts({}, ()))
 
-    @property
+    @functools.cached_property
     def domain_words(self) -> frozenset[str]:
-        """Words of our own dictionaries: the user dictionary and every synonym."""
-        return frozenset(w for w, _, _ in self.user_words) | frozenset(self.synonyms)
+        """Words of our own dictionaries: the user dictionary, every synonym and every concept."""
+        return frozenset(w for w, _, _ in self.user_words) | frozenset(self.synonyms) | self.concepts.words
 
     def synonyms_of(self, word: str) -> tuple[str, ...]:
         """Other members of every synonym group that contains ``word``."""
         return self.synonyms.get(word, ())
+
+    def related_of(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Broader, narrower and related concepts of ``word`` with the weight of their relation."""
+        return self.concepts.expansions.get(word, ())
+
+    @functools.cached_property
+    def phrases(self) -> tuple[str, ...]:
+        """Vocabulary terms of several words ("social media"), longest first: matched as phrases."""
+        found = {w for w in self.domain_words if " " in w}
+        return tuple(sorted(found, key=len, reverse=True))
 
 
 def _lines(path: Path) -> list[str]:
@@ -128,4 +141,5 @@ def _parse(config_dir: Path, digest: str) -> Resources:
         index_stopwords=index_stop,
         query_stopwords=query_stop,
         digest=digest,
+        concepts=parse_concepts(_lines(config_dir / "concepts.txt")),
     )

@@ -125,7 +125,9 @@ class Searcher:
             pins = teaching.visible(searcher, view, pinned, _filter(kind, [tag] if tag else []))
             extra = [self._found(gen, searcher, view, q, kind, tag) for q in expansions[: teaching.MAX_EXPANSIONS]]
             found, taught = teaching.compose(searcher, found, extra, pins, lifted or {})
-        result = SearchResult(query=query, total=found.total, weak=found.weak, corrected=found.corrected)
+        result = SearchResult(
+            query=query, total=found.total, weak=found.weak, corrected=found.corrected, strong=found.strong
+        )
         result.related_tags = list(found.related_tags)
         if found.docs is not None:
             result.hits = [hit_from_fields(d) for d in found.docs[offset : offset + limit]]
@@ -134,7 +136,7 @@ class Searcher:
             hit = hit_from_fields(scored.load(searcher), scored.score)
             if scored.snippet is None:
                 text = scored.fields.get("body") or scored.fields.get("summary") or ""
-                scored.snippet = make_snippet(text, scored.words)
+                scored.snippet = make_snippet(text, scored.words, primary=scored.primary)
                 scored.fields = {k: v for k, v in scored.fields.items() if k != "body"}
             hit.snippet, hit.highlights = scored.snippet[0], list(scored.snippet[1])
             if scored.docnum in taught:
@@ -166,11 +168,12 @@ class Searcher:
                 found.total = len(found.docs)
             return found
         ranking.attach_frequencies(searcher, parsed)
-        found.corrected = self._correct(gen, parsed, view.audience)
+        found.corrected = self._correct(gen, parsed, view.audience) or parsed.corrected
         if found.corrected:
             ranking.attach_frequencies(searcher, parsed)
         ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=None if kind else parsed.kind_hint)
         found.ranked, found.total, found.weak = ranked.hits, len(ranked.hits), ranked.weak
+        found.strong = ranked.strong
         if not ranked.hits:
             found.related_tags = self._related_tags(searcher, view, parsed, gen)
         return found
@@ -241,6 +244,7 @@ class Searcher:
                 text = text.replace(group.word, fixed)
                 group.corrected_from, group.word, group.known = group.word, fixed, True
                 group.synonyms = segmenter.resources.synonyms_of(fixed)
+                group.related = segmenter.resources.related_of(fixed)
                 changed = True
         return text if changed else None
 

@@ -55,8 +55,8 @@ class Segmenter:
             add = self._engine.add_word
         for word, freq, tag in resources.user_words:
             add(word, freq, tag)
-        for word in resources.synonyms:
-            if not self._has(word) and _CJK.search(word):
+        for word in (*resources.synonyms, *resources.concepts.words):
+            if not self._has(word) and _CJK.search(word) and " " not in word:
                 add(word, SYNONYM_FREQ, None)
         for word in resources.query_stopwords:
             # filler such as 靠谱 must be cut whole to be recognised ("写文案靠谱吗" → 靠/谱 otherwise)

@@ -109,6 +109,7 @@ def compose(
     composed = Candidates(
         total=len(pins) + len(ranked),
         weak=not pins and bool(parts) and all(c.weak for c in parts),
+        strong=min(len(pins) + max(c.strong for c in (found, *extra)), len(pins) + len(ranked)),
         ranked=pins + ranked,
         corrected=found.corrected,
         related_tags=list(found.related_tags) if not (pins or ranked) else [],

@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run chat test lint bench bench-web quality index screenshots clean
 
+# A worktree may link .venv to a shared one: then only install what the requirements added.
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	test -L $(VENV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 

@@ -1,4 +1,5 @@
-"""The bot's command line: ``python -m bot serve``, ``chat``, ``menu …`` and ``rules export|import``."""
+"""The bot's command line: ``python -m bot serve``, ``chat``, ``menu …``, ``rules export|import``, and
+``backup`` / ``restore`` of the Redis state (``bot.state_cli``)."""
 
 from __future__ import annotations
 
@@ -247,3 +248,13 @@ def _warn_missing_pins(settings, found) -> None:
         click.echo(f"提示：{len(missing)} 条置顶的文档不在当前索引里（内容加回并重建索引后才会出现）：")
         for r in missing:
             click.echo(f"  {r.query} → {r.doc}")
+
+
+def _add_state_commands() -> None:
+    from bot.state_cli import backup, restore
+
+    cli.add_command(backup)
+    cli.add_command(restore)
+
+
+_add_state_commands()

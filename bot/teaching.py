@@ -188,7 +188,9 @@ def tidy(text: str) -> str:
 
 def plain(text: str) -> str:
     """User text safe to echo in a WeChat reply (which renders ``<a>``) and short."""
-    text = text.replace("<", "＜").replace(">", "＞")
+    from bot.chat.replies import escape  # the one escaping helper for replies
+
+    text = escape(text)
     return text if len(text) <= MAX_RULE_CHARS else text[: MAX_RULE_CHARS - 1] + "…"
 
 

@@ -43,6 +43,7 @@ NO_SESSION = "还没有可以翻页的搜索，请先发送关键词。"
 PAGING_UNAVAILABLE = "现在暂时不能翻页，请直接发送关键词搜索。"
 PICK_GONE = "第 {n} 条已失效（内容已更新或你没有查看权限），请重新搜索。"
 PENDING_PREFIX = "你之前的消息的结果："
+TRIMMED = "……（内容太长，后面的没有显示）"
 
 BIND_USAGE = "请发送「绑定 邀请码」，例如：绑定 ABC234"
 BIND_OK = "绑定成功，你现在是{role}，可以搜索到内部资料了。"

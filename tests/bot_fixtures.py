@@ -40,6 +40,7 @@ __all__ = [
     "fresh_index",
     "make_bot_settings",
     "new_openid",
+    "persistent_redis",
     "private_redis",
     "wechat",
 ]
@@ -108,10 +109,14 @@ def wechat(bot_app) -> WeChatServer:
 
 
 class RedisProcess:
-    """A redis-server of our own that a test can stop and start again on the same port."""
+    """A redis-server of our own that a test can stop (or kill) and start again on the same port.
 
-    def __init__(self, workdir: Path):
+    ``persistent`` turns on the append-only file as docker-compose.yml runs it (``appendfsync everysec``).
+    """
+
+    def __init__(self, workdir: Path, persistent: bool = False):
         self.workdir = workdir
+        self.persistent = persistent
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -122,8 +127,9 @@ class RedisProcess:
         binary = shutil.which("redis-server")
         if not binary:
             pytest.skip("redis-server is not installed")
+        durability = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persistent else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durability],
             cwd=self.workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -154,11 +160,27 @@ class RedisProcess:
             self.proc.wait(timeout=10)
             self.proc = None
 
+    def kill(self) -> None:
+        """End the server the hard way (a crash, a power cut): no chance to save anything."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
 
 @pytest.fixture
 def private_redis(tmp_path):
     """A redis-server only this test uses, to stop and restart (outage tests)."""
     server = RedisProcess(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path):
+    """A redis-server with the append-only file on, as in production, only for this test."""
+    server = RedisProcess(tmp_path, persistent=True)
     server.start()
     yield server
     server.stop()

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from bot import buildjob, texts
 from bot.chat import router
-from bot.chat.replies import Reply, Text, shorten
+from bot.chat.replies import Reply, Text, escape, shorten
 from bot.services import Context
 from config.errors import CaseLinkError
 
@@ -33,7 +33,7 @@ def reindex(ctx: Context, _arg: str = "") -> Reply:
         elif record["state"] == buildjob.BUSY:
             message = texts.REINDEX_RUNNING
         else:
-            message = texts.REINDEX_FAILED.format(error=record.get("error", ""))
+            message = texts.REINDEX_FAILED.format(error=escape(record.get("error", "")))
         services.delivery.push(openid, Text(message))
 
     started = buildjob.start(services, by=openid, notify=notify)
@@ -49,7 +49,7 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     try:
         stats = ctx.services.index.searcher().stats()
     except CaseLinkError as exc:
-        lines.append(f"索引：不可用（{exc}）")
+        lines.append(f"索引：不可用（{escape(exc)}）")
     else:
         kinds = "，".join(f"{texts.KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.get("by_kind", {}).items()))
         lines.append(f"索引：{stats.get('documents', 0)} 篇" + (f"（{kinds}）" if kinds else ""))
@@ -103,9 +103,9 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
         add_document(ctx.settings, doc)
     except (CaseLinkError, OSError, ValueError) as exc:
         log.warning("收录转发文章失败：%s", exc)
-        return Text(texts.LINK_FAILED.format(error=texts.describe_error(exc)))
-    return Text(texts.LINK_ADDED.format(title=shorten(doc.title, 60)))
+        return Text(texts.LINK_FAILED.format(error=escape(texts.describe_error(exc))))
+    return Text(texts.LINK_ADDED.format(title=escape(shorten(doc.title, 60))))
 
 
 def _ranked(rows: list[tuple[str, int]]) -> list[str]:
-    return [f"{i}. {query}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]
+    return [f"{i}. {escape(query)}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]

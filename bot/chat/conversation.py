@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot import teaching, texts
 from bot.chat import router
-from bot.chat.replies import Reply, Text, card, fit_list, shorten
+from bot.chat.replies import Reply, Text, card, escape, fit_list, shorten
 from bot.links import results_url
 from bot.services import Context
 from config.errors import IndexNotReady
@@ -69,7 +69,7 @@ def more(ctx: Context, _arg: str = "") -> Reply:
     if session["mode"] == "latest":
         return _latest_page(ctx, session)
     if session["next"] >= session.get("total", 0):
-        return Text(texts.NO_MORE.format(query=shorten(session["q"], 20)))
+        return Text(texts.NO_MORE.format(query=escape(shorten(session["q"], 20))))
     return _search_page(ctx, session)
 
 
@@ -125,7 +125,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
             )
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
-    label = shorten(session["q"], 20)
+    label = escape(shorten(session["q"], 20))
     if offset == 0:
         tag, query = session["tag"], session["q"]
         logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
@@ -142,7 +142,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         if offset == 0 and 0 < result.strong < result.total:
             head = texts.FOUND_STRONG.format(strong=result.strong, rest=result.total - result.strong, query=label)
         if result.corrected:
-            head += texts.CORRECTED.format(corrected=shorten(result.corrected, 20))
+            head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
     text, shown = _fit_search_page(ctx, session, head, result)
     session.update(
         next=offset + shown,
@@ -191,9 +191,9 @@ def _latest_page(ctx: Context, session: dict) -> Reply:
 def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
     head = [texts.NOTHING.format(query=label)]
     if result.corrected:
-        head.append(texts.CORRECTED.format(corrected=shorten(result.corrected, 20)))
+        head.append(texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20))))
     if result.related_tags:
-        head.append(texts.TRY_TAGS.format(tags=" ".join("#" + t for t in result.related_tags[:5])))
+        head.append(texts.TRY_TAGS.format(tags=escape(" ".join("#" + t for t in result.related_tags[:5]))))
     newest = searcher.latest(audience=ctx.audience, limit=ZERO_RESULT_LATEST)
     ctx.hits = 0
     if not newest:

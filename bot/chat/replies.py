@@ -1,11 +1,15 @@
 """Reply values that handlers return, fitted within WeChat's limits (``bot.wechat.render`` makes the XML).
 
 Official doc 被动回复用户消息: a text reply's Content is at most 2048 bytes; a news reply to a user
-message shows one article. We trim lists by whole items so a link is never cut in half.
+message shows one article. Every ``Text`` is fitted when it is made — whatever built it (a list,
+an admin command, a held answer with its prefix, merged answers) — by whole lines, never cutting
+a link. WeChat renders ``<a href>`` in text replies, so any text we did not write ourselves (what
+people typed, titles and tags from content, error details) goes through :func:`escape` first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -17,11 +21,23 @@ TITLE_CHARS = 60
 SUMMARY_CHARS = 120
 
 
+LINK = re.compile(r"<a\s[^>]*>.*?</a>", re.S)
+_INERT = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
+
+
+def escape(text: object) -> str:
+    """Text someone else wrote, made inert in a text reply: no markup, no entities (shown full-width)."""
+    return str(text).translate(_INERT)
+
+
 @dataclass(frozen=True)
 class Text:
-    """A text reply (may contain ``<a href>`` links)."""
+    """A text reply (may contain ``<a href>`` links), within WeChat's limit by construction."""
 
     content: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "content", fit_text(self.content))
 
 
 @dataclass(frozen=True)
@@ -67,8 +83,7 @@ def shorten(text: str, limit: int) -> str:
 
 def hit_line(number: int, hit) -> str:
     """One numbered result: the title as a link, then kind and date."""
-    # WeChat renders <a> in text replies; angle brackets in a title would read as markup.
-    title = shorten(hit.title, TITLE_CHARS).replace("<", "＜").replace(">", "＞")
+    title = escape(shorten(hit.title, TITLE_CHARS))
     url = hit.url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
     meta = " · ".join(part for part in (texts.KIND_NAMES.get(hit.kind, ""), hit.date) if part)
     return f'{number}. <a href="{url}">{title}</a>' + (f"（{meta}）" if meta else "")
@@ -117,3 +132,35 @@ def merge(replies: Sequence[Reply], limit: int = TEXT_LIMIT) -> tuple[Reply, lis
     while rest and isinstance(rest[0], Text) and size(content + "\n\n" + rest[0].content) <= limit:
         content += "\n\n" + rest.pop(0).content
     return Text(content), rest
+
+
+def fit_text(content: str, limit: int = TEXT_LIMIT) -> str:
+    """``content`` within ``limit`` bytes: whole lines from the start, then a note that the rest was left out.
+
+    A single line too long by itself is cut between characters, never inside a link.
+    """
+    # "]]>" would end the CDATA the reply is rendered into.
+    content = (content or "").replace("]]>", "]] >")
+    if size(content) <= limit:
+        return content
+    budget = limit - size("\n" + texts.TRIMMED)
+    kept: list[str] = []
+    for line in content.split("\n"):
+        if size("\n".join([*kept, line])) > budget:
+            if not any(kept):
+                kept = [_cut("\n".join([*kept, line]), budget)]
+            break
+        kept.append(line)
+    return "\n".join(kept).rstrip() + "\n" + texts.TRIMMED
+
+
+def _cut(line: str, budget: int) -> str:
+    out = ""
+    for part in re.split(f"({LINK.pattern})", line, flags=re.S):
+        if size(out + part) <= budget:
+            out += part
+            continue
+        if not LINK.fullmatch(part):  # plain text: as many whole characters as fit
+            out += part.encode("utf-8")[: budget - size(out)].decode("utf-8", "ignore")
+        break
+    return out

@@ -10,7 +10,7 @@ from indexer.analysis import bigram_analyzer, chinese_analyzer
 SCHEMA_VERSION = 2
 # The bigram field covers what says what a post is about (title, tags, summary, the opening): the
 # whole body would double the postings to write (see BENCHMARKS.md for what it costs).
-BIGRAM_LEAD_CHARS = 600
+BIGRAM_LEAD_CHARS = 200
 
 # Search fields and their weights: title and tags count more than the body.
 FIELD_BOOSTS = {"title": 4.0, "tags_text": 3.0, "summary": 1.5, "body": 1.0}

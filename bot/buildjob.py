@@ -110,7 +110,7 @@ def _died_here(record: Record) -> bool:
 
 
 def _run(services: Services, record: Record, notify: Callable[[Record], None] | None) -> None:
-    from indexer.build import rebuild
+    from indexer import rebuild
 
     store, name = services.store, scope(services)
     stop = threading.Event()
@@ -127,7 +127,7 @@ def _run(services: Services, record: Record, notify: Callable[[Record], None] | 
             store.builds.save(name, record)
 
     try:
-        report = rebuild(services.settings, progress=progress)
+        report = rebuild(services.settings, progress=progress, shared=services.store.content)
     except IndexLocked as exc:
         record.update(state=BUSY, error=str(exc))
     except Exception as exc:  # the record must say it failed, whatever the reason

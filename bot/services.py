@@ -104,6 +104,7 @@ class Context:
     openid: str
     role: str = "client"
     hits: int | None = None  # how many results were shown, for the log line
+    outcome: str | None = None  # a new search's result: "found", "weak" or "none" (front desk hooks)
 
     @property
     def audience(self) -> str:

@@ -4,7 +4,7 @@
     ├── ConfigError        settings are missing or invalid; the program stops at start
     ├── IndexNotReady      no usable index generation (missing, corrupt); names the command to fix it
     ├── IndexLocked        another build holds the index lock; says who
-    └── ContentError       one content source could not be read; becomes a build-report problem
+    └── SharedUnavailable  (indexer.shared) Redis, holding forwarded documents and overrides, is down
 
 WeChat protocol errors reuse wechatpy's ``InvalidSignatureException``.
 """
@@ -30,7 +30,3 @@ class IndexLocked(CaseLinkError):
     def __init__(self, holder: str):
         super().__init__(f"索引正在被另一个构建任务占用（{holder}），请稍后再试")
         self.holder = holder
-
-
-class ContentError(CaseLinkError):
-    """One content file or page could not be turned into documents."""

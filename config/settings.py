@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.errors import ConfigError
 
@@ -64,6 +65,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "INDEX_DIR": ("index_dir", "var/index", "索引目录（保存各代索引与 CURRENT）"),
     "CONTENT_DIR": ("content_dir", "content", "内容目录（Markdown、HTML、案例库）"),
     "URLS_FILE": ("urls_file", "config/urls.txt", "要抓取的网页/公众号文章链接清单，每行一个"),
+    "FETCH_ALLOWED_HOSTS": (
+        "fetch_allowed_hosts",
+        "",
+        "只允许抓取这些网站（逗号分隔，.example.cn 含子域名）；留空则任何公网网站都可以，内网和本机地址始终拒绝",
+    ),
     "SITE_URL": ("site_url", "", "博客站点地址；没有写 url 的文章按 PERMALINK 生成分享链接"),
     "PERMALINK": ("permalink", "/:year/:month/:day/:title/", "Jekyll 风格的链接模式"),
     "ADMIN_OPENIDS": ("admin_openids", "", "管理员 openid，逗号分隔"),
@@ -73,7 +79,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "REPLY_DEADLINE": ("reply_deadline", "4.0", "被动回复的时间预算（秒），超时改用客服消息推送"),
     "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
     "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
+    "SITE_TIMEZONE": ("site_timezone", "Asia/Shanghai", "显示时间和按天统计用的时区（IANA 名称，如 Asia/Shanghai）"),
+    "HANDOFF": ("handoff", "", "转人工的方式：kf = 转给公众号的客服系统（多客服）；留空 = 回复联系方式和工作时间"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
+    "COMPANY_NAME": ("company_name", "", "公司或品牌名：分享文案里的署名，标题灵感里没说品牌时的 {品牌}"),
+    "COMPANY_INDUSTRY": ("company_industry", "", "公司所在行业，例如 数字营销：标题灵感里的 {行业}"),
 }
 
 SECRET_FIELDS = (
@@ -104,6 +114,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var/index"
     content_dir: Path = PROJECT_ROOT / "content"
     urls_file: Path = PROJECT_ROOT / "config/urls.txt"
+    fetch_allowed_hosts: tuple[str, ...] = ()
     site_url: str = ""
     permalink: str = "/:year/:month/:day/:title/"
     admin_openids: frozenset[str] = frozenset()
@@ -113,8 +124,20 @@ class Settings:
     reply_deadline: float = 4.0
     replay_window: int = 300
     result_link_ttl: int = 86400
+    site_timezone: str = "Asia/Shanghai"
+    handoff: str = ""
     log_level: str = "INFO"
+    company_name: str = ""
+    company_industry: str = ""
     config_dir: Path = CONFIG_DIR
+    # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
+    # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
+    fetch_loopback_ports: frozenset[int] = frozenset()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """SITE_TIMEZONE as a time zone."""
+        return ZoneInfo(self.site_timezone)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -181,8 +204,28 @@ def _url(name: str, raw: str) -> str:
     return raw
 
 
+_HOST = re.compile(r"^(\*?\.)?[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff.-]*[a-z0-9\u0080-\uffff])?$", re.I)
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in re.split(r"[,，\s]+", raw) if h.strip())
+    for host in hosts:
+        if not _HOST.match(host):
+            raise ConfigError(f"{name} 里的“{host}”不是网站名（例如 mp.weixin.qq.com 或 .example.cn）")
+    return hosts
+
+
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
+
+
+def _short_text(name: str, raw: str, limit: int = 20) -> str:
+    # Names go into titles and copy: a sentence here is a mistake, and braces would read as slots.
+    if len(raw) > limit or re.search(r"[{}\[\]<>\n]", raw):
+        raise ConfigError(f"{name}={raw!r} 应是不超过 {limit} 个字的名称，不含括号")
+    return raw
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -214,6 +257,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"WECHAT_ACCOUNT_ID={raw['WECHAT_ACCOUNT_ID']!r} 应是 gh_ 开头的原始 ID")
     if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
         raise ConfigError("SECRET_KEY 至少需要 16 个字符")
+    try:
+        ZoneInfo(raw["SITE_TIMEZONE"] or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = raw["SITE_TIMEZONE"]
+        raise ConfigError(f"SITE_TIMEZONE={zone!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
+    if raw["HANDOFF"].lower() not in ("", "kf", "card"):
+        raise ConfigError(f"HANDOFF={raw['HANDOFF']!r} 只能是 kf（转给客服系统）或留空（回复联系方式）")
     if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={raw['LOG_LEVEL']!r} 只能是 DEBUG/INFO/WARNING/ERROR")
     redis_url = raw["REDIS_URL"]
@@ -235,6 +285,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         index_dir=_path(raw["INDEX_DIR"]),
         content_dir=_path(raw["CONTENT_DIR"]),
         urls_file=_path(raw["URLS_FILE"]),
+        fetch_allowed_hosts=_hosts("FETCH_ALLOWED_HOSTS", raw["FETCH_ALLOWED_HOSTS"]),
         site_url=_url("SITE_URL", raw["SITE_URL"]).rstrip("/"),
         permalink=raw["PERMALINK"] or "/:year/:month/:day/:title/",
         admin_openids=frozenset(o.strip() for o in raw["ADMIN_OPENIDS"].split(",") if o.strip()),
@@ -244,7 +295,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
+        site_timezone=raw["SITE_TIMEZONE"] or "Asia/Shanghai",
+        handoff=raw["HANDOFF"].lower(),
         log_level=raw["LOG_LEVEL"].upper(),
+        company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),
+        company_industry=_short_text("COMPANY_INDUSTRY", raw["COMPANY_INDUSTRY"]),
     )
 
 

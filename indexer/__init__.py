@@ -1,33 +1,58 @@
 """CaseLink's content index: sources, analysis, build and search.
 
 A library with a thin CLI (``python -m indexer``); it never imports Flask or ``bot``.
-The public API is re-exported lazily here so ``import indexer`` stays cheap.
+The public API is re-exported lazily here so ``import indexer`` stays cheap; ``bot/`` uses only
+these names:
+
+- search: ``open_searcher``; text helpers ``fold``, ``get_segmenter``;
+- builds: ``rebuild``, ``update``, ``last_report``, ``CATEGORIES`` (problem names in Chinese);
+- content: ``Document``, ``Problem``, ``read_article`` (a safe page fetch), ``add_forwarded``,
+  ``withdraw_forwarded``, and the shared state they live in: ``SharedContent``, ``Forwarded``,
+  ``SharedUnavailable``.
 """
 
 from __future__ import annotations
 
-__all__ = ["Document", "Problem", "fold", "get_segmenter", "open_searcher", "rebuild", "update"]
+__all__ = [
+    "CATEGORIES",
+    "Document",
+    "Forwarded",
+    "Problem",
+    "SharedContent",
+    "SharedUnavailable",
+    "add_forwarded",
+    "fold",
+    "get_segmenter",
+    "last_report",
+    "open_searcher",
+    "read_article",
+    "rebuild",
+    "update",
+    "withdraw_forwarded",
+]
+
+_WHERE = {
+    "Document": "indexer.document",
+    "Problem": "indexer.document",
+    "open_searcher": "indexer.search",
+    "get_segmenter": "indexer.segment",  # the process-wide jieba segmenter with our dictionary
+    "fold": "indexer.text",
+    "rebuild": "indexer.build",
+    "update": "indexer.build",
+    "last_report": "indexer.build",
+    "CATEGORIES": "indexer.sources.fields",
+    "read_article": "indexer.content",
+    "add_forwarded": "indexer.content",
+    "withdraw_forwarded": "indexer.content",
+    "SharedContent": "indexer.shared",
+    "Forwarded": "indexer.shared",
+    "SharedUnavailable": "indexer.shared",
+}
 
 
 def __getattr__(name: str):
-    if name in ("Document", "Problem"):
-        from indexer import document
+    if name not in _WHERE:
+        raise AttributeError(name)
+    import importlib
 
-        return getattr(document, name)
-    if name == "open_searcher":
-        from indexer.search import open_searcher
-
-        return open_searcher
-    if name == "get_segmenter":  # the process-wide jieba segmenter with our dictionary (creative/ uses it)
-        from indexer.segment import get_segmenter
-
-        return get_segmenter
-    if name == "fold":
-        from indexer.text import fold
-
-        return fold
-    if name in ("rebuild", "update"):
-        from indexer import build
-
-        return getattr(build, name)
-    raise AttributeError(name)
+    return getattr(importlib.import_module(_WHERE[name]), name)

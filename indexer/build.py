@@ -20,19 +20,21 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from config.errors import ConfigError, IndexNotReady
+from config.errors import ConfigError
 from config.settings import Settings
 from indexer import generations
 from indexer.document import Document, Problem, SourceResult
+from indexer.fetch import FetchPolicy
 from indexer.lock import build_lock
 from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
+from indexer.shared import SharedContent
 from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary
 from indexer.text import fold
 
 log = logging.getLogger(__name__)
 
-ADDED_FILE = "added.jsonl"
+LEGACY_ADDED_FILE = "added.jsonl"  # where forwarded documents lived before they moved to Redis
 MAX_SEGMENTS = 3  # segments an index may have (6 segments measured 2.6× slower); see _merge_updates
 LARGE_SEGMENT = 0.1  # a segment with this share of the documents is kept by updates, not rewritten
 MAX_DELETED = 0.25  # compact the whole index once this share of its documents are deleted versions
@@ -76,21 +78,41 @@ class BuildReport:
         return data
 
 
-def collect(settings: Settings, wechat=None) -> SourceResult:
-    """Read every configured source plus the documents admins added from WeChat."""
+def collect(settings: Settings, wechat=None, shared: SharedContent | None = None) -> SourceResult:
+    """Read every configured source plus the documents admins forwarded (shared state in Redis)."""
     from indexer.sources import SiteInfo
     from indexer.sources import collect as collect_sources
 
     if wechat is None and settings.import_published:
         wechat = published_source(settings)
     site = SiteInfo(settings.site_url, settings.permalink) if settings.site_url else None
-    result = collect_sources(settings.content_dir, site=site, urls_file=settings.urls_file, wechat=wechat)
+    result = collect_sources(
+        settings.content_dir,
+        site=site,
+        urls_file=settings.urls_file,
+        wechat=wechat,
+        fetch_policy=FetchPolicy.from_settings(settings),
+    )
     seen = {d.id for d in result.documents}
-    for doc in _read_added(settings.index_dir):
+    for doc in _forwarded(settings, shared):
         if doc.id not in seen:
             result.documents.append(doc)
             seen.add(doc.id)
     return result
+
+
+def _forwarded(settings: Settings, shared: SharedContent | None) -> list[Document]:
+    legacy = settings.index_dir / LEGACY_ADDED_FILE
+    if shared is None:
+        return _read_legacy(legacy)  # no shared state to move them to: keep using the old file
+    if legacy.exists():
+        # Forwarded documents used to live in one node's index dir; move them to the shared state once.
+        for doc in _read_legacy(legacy):
+            if not any(item.doc.id == doc.id for item in shared.forwarded()):
+                shared.add_forwarded(doc, by="")
+        legacy.rename(legacy.with_name(legacy.name + ".imported"))
+        log.info("moved the forwarded documents of %s to Redis", legacy)
+    return [item.doc for item in shared.forwarded()]
 
 
 def published_source(settings: Settings):
@@ -112,31 +134,39 @@ def rebuild(
     wechat=None,
     wait: float = 0.0,
     on_wait: Callable[[str], None] | None = None,
-    source: SourceResult | None = None,
+    shared: SharedContent | None = None,
 ) -> BuildReport:
-    """Index everything into a new generation and switch to it."""
+    """Index everything into a new generation and switch to it.
+
+    ``shared`` is the state forwarded documents live in (default: Redis at REDIS_URL, if set).
+    """
     configure(settings.config_dir)
+    shared = shared or SharedContent.connect(settings)
     with build_lock(settings.index_dir, "rebuild", wait=wait, on_wait=on_wait):
-        start = time.monotonic()
-        found = source or collect(settings, wechat)
-        report = BuildReport(mode="rebuild", problems=list(found.problems))
-        gen = generations.new_generation(settings.index_dir)
-        ix = whoosh_index.create_in(str(gen), build_schema())
-        # Large builds use one writer process per core, each writing its own segment (no final
-        # merge, which would serialise the work again); small ones are not worth the fork.
-        procs = BUILD_PROCS if len(found.documents) >= PARALLEL_FROM else 1
-        writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
-        try:
-            for i, doc in enumerate(found.documents, 1):
-                writer.add_document(**_fields(doc))
-                if progress:
-                    progress(i, len(found.documents))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        report.added = len(found.documents)
-        return _finish(settings, gen, ix, found.documents, report, start)
+        return _rebuild(settings, progress, wechat, shared)
+
+
+def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: SharedContent | None) -> BuildReport:
+    start = time.monotonic()
+    found = collect(settings, wechat, shared)
+    report = BuildReport(mode="rebuild", problems=list(found.problems))
+    gen = generations.new_generation(settings.index_dir)
+    ix = whoosh_index.create_in(str(gen), build_schema())
+    # Large builds use one writer process per core, each writing its own segment (no final
+    # merge, which would serialise the work again); small ones are not worth the fork.
+    procs = BUILD_PROCS if len(found.documents) >= PARALLEL_FROM else 1
+    writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
+    try:
+        for i, doc in enumerate(found.documents, 1):
+            writer.add_document(**_fields(doc))
+            if progress:
+                progress(i, len(found.documents))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    report.added = len(found.documents)
+    return _finish(settings, gen, ix, found.documents, report, start)
 
 
 def update(
@@ -145,53 +175,63 @@ def update(
     wechat=None,
     wait: float = 0.0,
     on_wait: Callable[[str], None] | None = None,
+    shared: SharedContent | None = None,
 ) -> BuildReport:
-    """Re-index only added, changed and removed documents; fall back to `rebuild` when needed."""
+    """Re-index only added, changed and removed documents; a full rebuild when the index is missing
+    or was built with other dictionaries."""
     configure(settings.config_dir)
-    live = generations.current_path(settings.index_dir)
-    meta = generations.read_json(live / "meta.json", {}) if live else {}
-    if not live or not meta or not _compatible(meta):
-        return rebuild(settings, progress, wechat, wait, on_wait)
+    shared = shared or SharedContent.connect(settings)
     with build_lock(settings.index_dir, "update", wait=wait, on_wait=on_wait):
-        start = time.monotonic()
-        found = collect(settings, wechat)
-        old = generations.read_json(live / "docs.json", {}) or {}
-        new = {d.id: d.content_hash() for d in found.documents}
-        report = BuildReport(mode="update", problems=list(found.problems))
-        changed = [d for d in found.documents if old.get(d.id) != new[d.id]]
-        # A page that failed to download this time is not a page that was deleted: keep the
-        # network documents we have when their source reported a failure.
-        network_failed = any(p.category in NETWORK_PROBLEMS for p in found.problems)
-        kept = {i: h for i, h in old.items() if i not in new and network_failed and i.startswith(NETWORK_IDS)}
-        removed = [i for i in old if i not in new and i not in kept]
-        report.added = sum(1 for d in changed if d.id not in old)
-        report.changed = len(changed) - report.added
-        report.removed = len(removed)
-        report.unchanged = len(found.documents) - len(changed)
-        if not changed and not removed:
-            report.generation = live.name
-            report.documents = len(found.documents)
-            report.seconds = time.monotonic() - start
-            generations.write_json(live / "report.json", report.to_json())
-            return report
-        gen = generations.new_generation(settings.index_dir)
-        generations.link_copy(live, gen)
-        ix = whoosh_index.open_dir(str(gen))
-        writer = ix.writer(limitmb=WRITER_MB)
-        try:
-            for doc_id in removed:
-                writer.delete_by_term("id", doc_id)
-            for i, doc in enumerate(changed, 1):
-                writer.update_document(**_fields(doc))
-                if progress:
-                    progress(i, len(changed))
-            writer.commit(mergetype=_merge_updates)
-        except BaseException:
-            writer.cancel()
-            raise
-        if ix.doc_count() < ix.doc_count_all() * (1 - MAX_DELETED):
-            ix.optimize()  # the big segments carry many deleted documents: compact them once
-        return _finish(settings, gen, ix, found.documents, report, start, kept)
+        # CURRENT is read under the lock: a build that finished while we waited is the one to update.
+        live = generations.current_path(settings.index_dir)
+        meta = generations.read_json(live / "meta.json", {}) if live else {}
+        if not live or not meta or not _compatible(meta):
+            return _rebuild(settings, progress, wechat, shared)
+        return _update(settings, live, progress, wechat, shared)
+
+
+def _update(
+    settings: Settings, live: Path, progress: Progress | None, wechat, shared: SharedContent | None
+) -> BuildReport:
+    start = time.monotonic()
+    found = collect(settings, wechat, shared)
+    old = generations.read_json(live / "docs.json", {}) or {}
+    new = {d.id: d.content_hash() for d in found.documents}
+    report = BuildReport(mode="update", problems=list(found.problems))
+    changed = [d for d in found.documents if old.get(d.id) != new[d.id]]
+    # A page that failed to download this time is not a page that was deleted: keep the
+    # network documents we have when their source reported a failure.
+    network_failed = any(p.category in NETWORK_PROBLEMS for p in found.problems)
+    kept = {i: h for i, h in old.items() if i not in new and network_failed and i.startswith(NETWORK_IDS)}
+    removed = [i for i in old if i not in new and i not in kept]
+    report.added = sum(1 for d in changed if d.id not in old)
+    report.changed = len(changed) - report.added
+    report.removed = len(removed)
+    report.unchanged = len(found.documents) - len(changed)
+    if not changed and not removed:
+        report.generation = live.name
+        report.documents = len(found.documents)
+        report.seconds = time.monotonic() - start
+        generations.write_json(live / "report.json", report.to_json())
+        return report
+    gen = generations.new_generation(settings.index_dir)
+    generations.link_copy(live, gen)
+    ix = whoosh_index.open_dir(str(gen))
+    writer = ix.writer(limitmb=WRITER_MB)
+    try:
+        for doc_id in removed:
+            writer.delete_by_term("id", doc_id)
+        for i, doc in enumerate(changed, 1):
+            writer.update_document(**_fields(doc))
+            if progress:
+                progress(i, len(changed))
+        writer.commit(mergetype=_merge_updates)
+    except BaseException:
+        writer.cancel()
+        raise
+    if ix.doc_count() < ix.doc_count_all() * (1 - MAX_DELETED):
+        ix.optimize()  # the big segments carry many deleted documents: compact them once
+    return _finish(settings, gen, ix, found.documents, report, start, kept)
 
 
 def _merge_updates(writer, segments):
@@ -211,32 +251,13 @@ def _merge_updates(writer, segments):
     return keep
 
 
-def add_document(settings: Settings, doc: Document) -> BuildReport:
-    """Keep a document an admin sent from WeChat (it survives rebuilds) and index it now."""
-    path = settings.index_dir / ADDED_FILE
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    kept = [d for d in _read_added(settings.index_dir) if d.id != doc.id] + [doc]
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for item in kept:
-            data = asdict(item)
-            data["date"] = item.date.isoformat() if item.date else None
-            fh.write(json.dumps(data, ensure_ascii=False) + "\n")
-    tmp.replace(path)
-    return update(settings, wait=60)
-
-
-def _read_added(index_dir: Path) -> list[Document]:
-    path = index_dir / ADDED_FILE
+def _read_legacy(path: Path) -> list[Document]:
     if not path.exists():
         return []
     docs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            data = json.loads(line)
-            data["tags"] = tuple(data.get("tags") or ())
-            data["date"] = dt.date.fromisoformat(data["date"]) if data.get("date") else None
-            docs.append(Document(**data))
+            docs.append(Document.from_dict(json.loads(line)))
         except (ValueError, TypeError, KeyError):
             log.warning("skipping a damaged line in %s", path)
     return docs
@@ -248,7 +269,10 @@ def _compatible(meta: dict) -> bool:
 
 def _fields(doc: Document) -> dict:
     tags_text = " ".join(doc.tags)
-    body = _SPACE.sub(" ", doc.body).strip()
+    flat = _SPACE.sub(" ", doc.body).strip()
+    # Stored with its line breaks: headings and list items stay apart from the sentences after them
+    # (share kits quote whole sentences); searching and snippets treat a line break as a space.
+    body = "\n".join(_SPACE.sub(" ", line).strip() for line in doc.body.splitlines() if line.strip())
     return {
         "id": doc.id,
         "kind": doc.kind,
@@ -257,7 +281,7 @@ def _fields(doc: Document) -> dict:
         "title": doc.title,
         "tags_text": tags_text,
         # A summary cut from the body's opening adds nothing to search but postings to write.
-        "summary": "" if doc.summary and body.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
+        "summary": "" if doc.summary and flat.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
         "_stored_summary": doc.summary,
         "body": body,
         "bigrams": " ".join((doc.title, tags_text, doc.summary or "", body[:BIGRAM_LEAD_CHARS])),
@@ -354,9 +378,3 @@ def last_report(index_dir: Path) -> dict | None:
     """The report of the build (or update) that made the live generation, as saved in report.json."""
     live = generations.current_path(index_dir)
     return generations.read_json(live / "report.json") if live else None
-
-
-def ensure_index(index_dir: Path) -> None:
-    """Raise IndexNotReady when ``index_dir`` has no live generation."""
-    if generations.current_path(index_dir) is None:
-        raise IndexNotReady(f"{index_dir} 里还没有索引：请先运行 python -m indexer rebuild")

@@ -33,6 +33,21 @@ class Document:
         if self.visibility not in VISIBILITIES:
             raise ValueError(f"visibility must be one of {VISIBILITIES}, not {self.visibility!r}")
 
+    def to_dict(self) -> dict:
+        """The document as JSON-ready data (``from_dict`` reads it back)."""
+        data = asdict(self)
+        data["tags"] = list(self.tags)
+        data["date"] = self.date.isoformat() if self.date else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Document:
+        """A document from ``to_dict`` data; raise ValueError (or TypeError) when it is not one."""
+        data = dict(data)
+        data["tags"] = tuple(data.get("tags") or ())
+        data["date"] = dt.date.fromisoformat(data["date"]) if data.get("date") else None
+        return cls(**data)
+
     def content_hash(self) -> str:
         """Hash everything that is indexed, so `update` re-indexes exactly the changed documents."""
         data = asdict(self)

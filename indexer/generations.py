@@ -4,7 +4,9 @@ Layout of INDEX_DIR::
 
     CURRENT                  name of the live generation (replaced atomically)
     gen-20261126T071500-ab12/  Whoosh files + meta.json, docs.json, report.json, pinyin.json
-    added.jsonl              documents admins added from WeChat (kept across rebuilds)
+    .build.lock              the build lock (``indexer.lock``)
+
+Documents admins forward from WeChat are shared state in Redis (``indexer.shared``), not files here.
 
 A build writes a new generation beside the live one and switches CURRENT only when it is complete,
 so readers never see a half-built index. Whoosh segment files are immutable once written, which is

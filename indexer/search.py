@@ -194,6 +194,12 @@ class Searcher:
         fields = view.document(searcher, id=doc_id)
         return hit_from_fields(fields) if fields else None
 
+    def body(self, doc_id: str, *, audience: str = "client") -> str | None:
+        """One document's stored plain-text body (share kits quote it), or None like ``get``."""
+        _, searcher, view = self._view(audience)
+        fields = view.document(searcher, id=doc_id)
+        return (fields.get("body") or "") if fields else None
+
     def stats(self) -> dict:
         """`{"documents", "by_kind", "generation", "built_at", "size_bytes", "rebuild_needed"}`."""
         gen, _ = self._whoosh()

@@ -38,12 +38,26 @@ __all__ = [
     "bot_settings",
     "browser",
     "fresh_index",
+    "front_desk_redis",
     "make_bot_settings",
     "new_openid",
     "persistent_redis",
     "private_redis",
     "wechat",
 ]
+
+
+def shipped_welcome() -> str:
+    """What a new follower gets from the shipped front desk (config/replies.yaml's subscribe rule)."""
+    from bot.chat.frontdesk.rules import load_defaults
+    from bot.texts import HELP
+    from config.settings import CONFIG_DIR
+
+    rule = next(r for r in load_defaults(CONFIG_DIR).rules if r.match == "subscribe")
+    return rule.text.replace("{帮助}", HELP)
+
+
+WELCOME = shipped_welcome()
 
 
 def new_openid(label: str = "user") -> str:
@@ -79,6 +93,18 @@ def bot_env() -> dict:
 def bot_settings(tmp_path, redis_url, sample_settings, bot_env):
     """Bot settings on the shared sample index (read-only) and the suite's Redis."""
     return make_bot_settings(tmp_path, redis_url, sample_settings.index_dir, **bot_env)
+
+
+FRONT_DESK_DB = 9
+
+
+@pytest.fixture
+def front_desk_redis(redis_url) -> str:
+    """A Redis database of its own, emptied, for tests that change what every user shares (fixed answers,
+    leads): the suite's other tests keep the shipped front desk in database 0."""
+    url = f"{redis_url.rsplit('/', 1)[0]}/{FRONT_DESK_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture

@@ -47,6 +47,12 @@ class StubServer:
         self._thread: threading.Thread | None = None
         self.url = ""
 
+    @property
+    def port(self) -> int:
+        """The port it listens on (127.0.0.1)."""
+        assert self._server is not None
+        return self._server.server_address[1]
+
     def route(self, method: str, path: str, response: Route) -> None:
         """Add or replace the response for ``method path``."""
         self.routes[(method.upper(), path)] = response

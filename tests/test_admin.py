@@ -231,6 +231,17 @@ ROUTES = [
     ("POST", "/admin/rules/pin"),
     ("POST", "/admin/rules/remove"),
     ("POST", "/admin/logout"),
+    ("GET", "/admin/replies"),
+    ("GET", "/admin/replies/new"),
+    ("GET", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies"),
+    ("POST", "/admin/replies/ABCDEF"),
+    ("POST", "/admin/replies/ABCDEF/delete"),
+    ("POST", "/admin/replies/ABCDEF/move"),
+    ("POST", "/admin/replies/contact"),
+    ("GET", "/admin/leads"),
+    ("GET", "/admin/leads.csv"),
+    ("POST", "/admin/leads/ABCDEF"),
 ]
 
 
@@ -396,7 +407,11 @@ def gate():
 def build_settings(tmp_path, redis_url, fresh_index, gate):
     urls = tmp_path / "urls.txt"
     urls.write_text(gate.url + "/slow\n", encoding="utf-8")
-    return make_bot_settings(tmp_path, redis_url, fresh_index, ADMIN_TOKEN=ADMIN_TOKEN, URLS_FILE=str(urls))
+    return make_bot_settings(
+        tmp_path, redis_url, fresh_index, ADMIN_TOKEN=ADMIN_TOKEN, URLS_FILE=str(urls)
+    ).with_overrides(
+        fetch_loopback_ports=frozenset({gate.port})  # the URL list's page is a local stand-in
+    )
 
 
 @pytest.fixture

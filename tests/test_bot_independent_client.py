@@ -16,7 +16,7 @@ import pytest
 
 from bot import texts
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, serve_app
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, WELCOME, make_bot_settings, serve_app
 from tests.conftest import shared_path
 from tests.test_bot_protocol import SAMPLES
 
@@ -67,5 +67,5 @@ def test_independent_client_gets_correct_replies_in_every_mode(served, served_pl
             assert r["verified"] and r["appid"] == APPID, where
         assert r["msgtype"] == "text" and r["to"] == r["user"], where
         assert r["content"], where
-        if kind == "text" and expected in (texts.VOICE_WITHOUT_TEXT, texts.UNSUPPORTED, texts.WELCOME, texts.HELP):
+        if kind == "text" and expected in (texts.VOICE_WITHOUT_TEXT, texts.UNSUPPORTED, WELCOME, texts.HELP):
             assert r["content"] == expected, where

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bot import texts
-from tests.bot_fixtures import ADMIN, AES_KEY, APPID, OLD_AES_KEY, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, OLD_AES_KEY, TOKEN, WELCOME, make_bot_settings, new_openid
 from tests.conftest import shared_path
 from tests.wechat_client import WeChatServer, encrypt, message_xml, signature
 
@@ -32,8 +32,8 @@ SAMPLES = {
     "location.xml": ("text", texts.UNSUPPORTED),
     "link.xml": ("text", texts.UNSUPPORTED),
     "unknown_msgtype.xml": ("text", texts.UNSUPPORTED),
-    "event_subscribe.xml": ("text", texts.WELCOME),
-    "event_subscribe_qrscene.xml": ("text", texts.WELCOME),
+    "event_subscribe.xml": ("text", WELCOME),
+    "event_subscribe_qrscene.xml": ("text", WELCOME),
     "event_click.xml": ("text", texts.HELP),
     "event_unsubscribe.xml": ("success", None),
     "event_view.xml": ("success", None),
@@ -73,7 +73,7 @@ def test_sample_payloads_in_every_mode(wechat, sample, mode):
     assert reply.fields["FromUserName"] == re.search(r"<ToUserName><!\[CDATA\[(.*?)\]\]>", raw).group(1)
     content = reply.text
     assert len(content.encode("utf-8")) <= 2048
-    if expected in (texts.VOICE_WITHOUT_TEXT, texts.UNSUPPORTED, texts.WELCOME, texts.HELP):
+    if expected in (texts.VOICE_WITHOUT_TEXT, texts.UNSUPPORTED, WELCOME, texts.HELP):
         assert content == expected
     else:  # a search: the recognised or typed words are what was searched for
         assert expected in content
@@ -327,7 +327,7 @@ def test_previous_aes_key_is_accepted_during_rotation(tmp_path, redis_url, sampl
     for server in (with_old, with_new):
         reply = server.event(new_openid(), "subscribe", mode="safe")
         assert reply.status == 200
-        assert reply.text == texts.WELCOME  # the reply opens with the key the request used
+        assert reply.text == WELCOME  # the reply opens with the key the request used
 
 
 def test_success_reply_is_never_encrypted(wechat):
@@ -339,7 +339,7 @@ def test_events_without_msgid_are_told_apart_by_event(wechat):
     user, now = new_openid(), int(time.time())
     subscribed = wechat.event(user, "subscribe", create_time=now)
     located = wechat.event(user, "LOCATION", create_time=now)
-    assert subscribed.text == texts.WELCOME
+    assert subscribed.text == WELCOME
     assert located.success
 
 

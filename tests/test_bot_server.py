@@ -17,7 +17,7 @@ from bot import texts
 from bot.cli import cli
 from bot.wechat.simulator import Simulator, app_transport, render, repl
 from config.settings import PROJECT_ROOT
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, new_openid, run_gunicorn
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, WELCOME, new_openid, run_gunicorn
 from tests.conftest import shared_path
 from tests.test_bot_protocol import MODES, SAMPLES, personalise
 from tests.wechat_client import HttpClient, WeChatServer
@@ -91,7 +91,7 @@ def test_simulator_repl_in_process(bot_app, encrypt, bot_env):
     replies = out[1:]
     assert re.search(r"^1\. .+ <https?://\S+>（", replies[0], re.M)
     assert replies[1].startswith("┌")
-    assert replies[2].strip() == texts.WELCOME
+    assert replies[2].strip() == WELCOME
     assert replies[3].strip() == texts.HELP
     assert replies[4].strip() == texts.NO_SESSION  # a different user has no search to page
 

@@ -14,7 +14,7 @@ from bot.chat.replies import Card, Text, from_dict, merge, to_dict
 from bot.store import Store
 from bot.store.messages import NEW, REPLAY, RETRY
 from bot.store.sessions import SESSION_TTL
-from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, WELCOME, make_bot_settings, new_openid
 from tests.wechat_client import WeChatServer
 
 PREFIX = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # these tests look at raw keys: keep them apart
@@ -144,7 +144,7 @@ def test_bot_keeps_answering_through_a_redis_outage(tmp_path, private_redis, sam
         assert wx.text(user, "绑定 ABCDEF", "safe").text == texts.BIND_UNAVAILABLE
         again = wx.text_xml(user, "品牌")
         assert wx.post_xml(again).text == wx.post_xml(again).text  # the retry: de-duplicated in the process
-        assert wx.event(user, "subscribe").text == texts.WELCOME
+        assert wx.event(user, "subscribe").text == WELCOME  # the shipped front desk
     assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
     assert any("outcome=retry" in r.getMessage() for r in caplog.records)
 

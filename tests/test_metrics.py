@@ -131,7 +131,7 @@ def late_app(tmp_path, redis_url, fresh_index, api):
     redis.Redis.from_url(redis_url).delete(f"caselink:wechatpy:{APPID}_access_token")
     settings = make_bot_settings(
         tmp_path, redis_url, fresh_index, WECHAT_API_BASE=api.url + "/cgi-bin/", REPLY_DEADLINE="0.5"
-    )
+    ).with_overrides(fetch_loopback_ports=frozenset({api.port}))  # the forwarded article's stand-in
     app = create_app(settings)
     yield app
     app.extensions["caselink"].close()

@@ -13,7 +13,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from bot import links, texts
 from bot.chat.replies import TEXT_LIMIT
 from bot.web import oauth
-from bot.web.results import marked
+from bot.web.view import marked
 from tests.bot_fixtures import ADMIN, APPID, SECRET, make_bot_settings, new_openid
 from tests.stubs import StubServer
 

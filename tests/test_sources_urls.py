@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.fetch import FetchPolicy
 from indexer.sources import SiteInfo, collect
 from indexer.sources.url_list import UrlEntry, parse_url_list, read_url_list
 from tests.stubs import StubServer
@@ -45,6 +46,11 @@ def stub():
         yield server
 
 
+def local(*servers: StubServer) -> FetchPolicy:
+    """Fetches may reach these local stand-ins (and nothing else on this machine)."""
+    return FetchPolicy(loopback_ports=frozenset(s.port for s in servers))
+
+
 def write_list(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "urls.txt"
     path.write_text(text, encoding="utf-8")
@@ -79,7 +85,7 @@ def test_parse_url_list_problems():
 
 def test_fetch_pages_in_file_order(tmp_path, stub):
     urls = write_list(tmp_path, f"{stub.url}/blog/post\n{stub.url}/s/wechat case internal\n{stub.url}/gbk\n")
-    result = read_url_list(urls, timeout=5)
+    result = read_url_list(urls, timeout=5, policy=local(stub))
     assert result.problems == []
     ordinary, wechat, gbk = result.documents
     assert (ordinary.id, ordinary.title, ordinary.summary) == (f"url:{stub.url}/blog/post", "普通网站文章", "网站描述")
@@ -106,7 +112,7 @@ def test_fetch_pages_in_file_order(tmp_path, stub):
 )
 def test_fetch_failures_are_problems(tmp_path, stub, path, words):
     urls = write_list(tmp_path, f"{stub.url}{path}\n{stub.url}/blog/post\n")
-    result = read_url_list(urls, timeout=0.5)
+    result = read_url_list(urls, timeout=0.5, policy=local(stub))
     assert [d.title for d in result.documents] == ["普通网站文章"]
     (problem,) = result.problems
     assert (problem.path, problem.category, problem.skipped) == (f"{stub.url}{path}", "fetch", True)
@@ -115,8 +121,8 @@ def test_fetch_failures_are_problems(tmp_path, stub, path, words):
 
 def test_unreachable_host_is_a_problem(tmp_path):
     with StubServer() as gone:
-        url = gone.url + "/a"
-    result = read_url_list(write_list(tmp_path, url + "\n"), timeout=2)
+        url, policy = gone.url + "/a", local(gone)
+    result = read_url_list(write_list(tmp_path, url + "\n"), timeout=2, policy=policy)
     (problem,) = result.problems
     assert (problem.path, problem.category) == (url, "fetch") and "无法连接" in problem.reason
 
@@ -135,7 +141,7 @@ def test_at_most_eight_fetches_at_once(tmp_path):
 
     with StubServer({("GET", f"/p{i}"): page for i in range(12)}) as server:
         urls = write_list(tmp_path, "".join(f"{server.url}/p{i}\n" for i in range(12)))
-        result = read_url_list(urls, timeout=5)
+        result = read_url_list(urls, timeout=5, policy=local(server))
     assert [d.body for d in result.documents] == [f"/p{i}" for i in range(12)]
     assert 1 < peak[0] <= 8
 
@@ -146,7 +152,7 @@ def test_collect_reads_the_url_list_after_files(tmp_path, stub):
     (content / "_posts" / "2019-03-11-a.md").write_text("---\ntitle: 本地文章\n---\n正文", encoding="utf-8")
     (content / "urls.txt").write_text(f"{stub.url}/ignored-by-the-walk\n", encoding="utf-8")
     urls = write_list(tmp_path, f"{stub.url}/s/wechat\n{stub.url}/missing\n")
-    result = collect(content, site=SiteInfo("https://x.cn"), urls_file=urls, fetch_timeout=5)
+    result = collect(content, site=SiteInfo("https://x.cn"), urls_file=urls, fetch_timeout=5, fetch_policy=local(stub))
     assert [d.title for d in result.documents] == ["本地文章", "如何做品牌年度规划"]
     assert [p.category for p in result.problems] == ["fetch"]
     assert sorted(c.path for c in stub.calls) == ["/missing", "/s/wechat"]  # fetched in parallel

@@ -18,7 +18,8 @@ from tests.wechat_client import HttpClient, WeChatServer
 __all__ = ["forget_rules"]
 
 PIN_QUERY = "小程序"
-INTERNAL_QUERY = "报价"  # an employee's first hits are internal price sheets; a client gets 3 public posts
+INTERNAL_QUERY = "投放报价"  # an employee gets internal price sheets first, a client 3 public posts (「报价」 alone
+# is a client's request for a quote: the front desk answers it with the lead form)
 
 
 @pytest.fixture(autouse=True)

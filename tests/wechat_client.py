@@ -200,6 +200,20 @@ class WeChatServer:
             }
         )
 
+    def link(self, user: str, url: str, title: str = "", description: str = "", mode: str | None = None, **kw) -> Reply:
+        """A forwarded article (``MsgType`` link), as WeChat delivers it."""
+        fields = {
+            "ToUserName": self.account,
+            "FromUserName": user,
+            "CreateTime": int(time.time()),
+            "MsgType": "link",
+            "Title": title,
+            "Description": description,
+            "Url": url,
+            "MsgId": next(_ids),
+        }
+        return self.post_xml(message_xml(fields), mode, **kw)
+
     def event(self, user: str, event: str, key: str | None = None, mode: str | None = None, create_time=None, **kw):
         fields = {
             "ToUserName": self.account,

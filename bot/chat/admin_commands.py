@@ -1,15 +1,12 @@
-"""Admin-only commands: 重建索引, 状态, 热词, and adding a forwarded article (a ``link`` message)."""
+"""Admin-only commands: 重建索引, 状态, 热词 (forwarded articles: ``bot.chat.forwarding``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import replace
-from urllib.parse import urlparse
 
 from bot import buildjob, texts
 from bot.chat import router
-from bot.chat.replies import Reply, Text, escape, shorten
+from bot.chat.replies import Reply, Text, escape
 from bot.services import Context
 from config.errors import CaseLinkError
 
@@ -17,7 +14,6 @@ log = logging.getLogger(__name__)
 
 HOT_DAYS = 7
 HOT_LIMIT = 10
-FETCH_TIMEOUT = 8.0  # past the reply deadline the answer is pushed; the fetch may take this long
 
 
 @router.command("重建索引", admin=True)
@@ -79,32 +75,6 @@ def hot_queries(ctx: Context, _arg: str = "") -> Reply:
     if weak:
         parts += ["", "没有直接匹配的搜索：", *_ranked(weak)]
     return Text("\n".join(parts))
-
-
-def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
-    """Add an article an admin forwarded to the index (with its body when the page can be fetched)."""
-    from indexer.build import add_document
-    from indexer.document import Document
-    from indexer.sources.url_list import UrlEntry, fetch_document
-
-    if urlparse(url or "").scheme not in ("http", "https"):
-        return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
-    fetched = fetch_document(UrlEntry(url), timeout=FETCH_TIMEOUT)
-    if isinstance(fetched, Document):
-        # WeChat's own Title/Description are what the forwarded card showed: prefer them.
-        doc = replace(fetched, title=title or fetched.title, summary=description or fetched.summary)
-    else:
-        log.info("转发文章的正文取不到（%s），只收录标题和摘要", fetched.reason)
-        doc = Document(id="url:" + url, kind="article", title=title or url, url=url, summary=description or "")
-    if doc.date is None:
-        doc = replace(doc, date=dt.date.today())
-    doc = replace(doc, source="wechat:link")
-    try:
-        add_document(ctx.settings, doc)
-    except (CaseLinkError, OSError, ValueError) as exc:
-        log.warning("收录转发文章失败：%s", exc)
-        return Text(texts.LINK_FAILED.format(error=escape(texts.describe_error(exc))))
-    return Text(texts.LINK_ADDED.format(title=escape(shorten(doc.title, 60))))
 
 
 def _ranked(rows: list[tuple[str, int]]) -> list[str]:

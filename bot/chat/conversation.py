@@ -131,6 +131,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
         ctx.store.analytics.log_query(logged, result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
+        ctx.outcome = "none" if result.total == 0 else "weak" if result.weak else "found"
     if not result.hits:
         if offset:
             return Text(texts.NO_MORE.format(query=label))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot import texts
 from bot.access import resolve_role
-from bot.chat import admin_commands
+from bot.chat import forwarding, frontdesk
 from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
 from bot.chat.router import respond_to_text
 from bot.services import Context, Services
@@ -32,7 +32,7 @@ def on_voice(msg, ctx: Context) -> Reply:
 
 def on_link(msg, ctx: Context) -> Reply:
     if ctx.is_admin:
-        return admin_commands.add_link(ctx, msg.title or "", msg.description or "", msg.url or "")
+        return forwarding.add_link(ctx, msg.title or "", msg.description or "", msg.url or "")
     return Text(texts.UNSUPPORTED)
 
 
@@ -41,7 +41,7 @@ def on_unsupported(msg, ctx: Context) -> Reply:
 
 
 def on_subscribe(msg, ctx: Context) -> Reply:
-    return Text(texts.WELCOME)
+    return frontdesk.welcome(ctx)
 
 
 def on_unsubscribe(msg, ctx: Context) -> Reply:

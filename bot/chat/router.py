@@ -8,13 +8,15 @@ The order, first match wins:
    everyone else the words are simply searched for, revealing nothing;
 3. interpreters, by priority: picks and pages typed the way people type them, fixed answers,
    small talk … each returns a reply or None;
-4. otherwise the text is searched.
+4. otherwise the text is searched; ``around_search`` wrappers may add to that answer (a fixed
+   answer shown above the results, an offer to talk to a person after repeated misses).
 
 Feature modules register here with the decorators below; ``bot.chat`` imports them all.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Context, str], Reply]
 Interpreter = Callable[[Context, str], Reply | None]
 FlowStep = Callable[[Context, str, dict[str, Any]], Reply | None]
+Around = Callable[[Context, str, Callable[[], Reply]], Reply]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ COMMANDS: dict[str, Command] = {}
 INTERPRETERS: list[tuple[int, Interpreter]] = []
 FLOWS: dict[str, FlowStep] = {}
 _fallback: list[Handler] = []
+_around: list[Around] = []
 
 
 def command(*words: str, admin: bool = False) -> Callable[[Handler], Handler]:
@@ -88,6 +92,20 @@ def fallback(handler: Handler) -> Handler:
     return handler
 
 
+def around_search(fn: Around) -> Around:
+    """Register ``fn(ctx, text, search) -> Reply``, which runs ``search()`` and may add to its answer."""
+    _around.append(fn)
+    return fn
+
+
+def search(ctx: Context, text: str) -> Reply:
+    """Search ``text`` as the fallback does, with every ``around_search`` wrapper applied."""
+    call: Callable[[], Reply] = functools.partial(_fallback[0], ctx, text)
+    for wrap in _around:
+        call = functools.partial(wrap, ctx, text, call)
+    return call()
+
+
 def respond_to_text(raw: str, ctx: Context) -> Reply:
     """Answer one line of text (or recognised speech)."""
     text = normalize(raw)
@@ -105,7 +123,7 @@ def respond_to_text(raw: str, ctx: Context) -> Reply:
         reply = interpret(ctx, bare)
         if reply is not None:
             return reply
-    return _fallback[0](ctx, bare)
+    return search(ctx, bare)
 
 
 def _continue_flow(ctx: Context, text: str) -> Reply | None:

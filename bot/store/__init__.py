@@ -9,7 +9,12 @@
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
     ├── analytics   search counts per day
     ├── builds      background index builds
-    └── rules       what admins taught (rewrites, pins) and the picks users made
+    ├── rules       what admins taught (rewrites, pins) and the picks users made
+    ├── answers     the front desk: fixed answers, contact card, working hours (durable)
+    ├── leads       leads from the chat form (durable)
+    ├── misses      weak or empty searches in a row (the offer of a person)
+    └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
+                    indexer reads the same keys when it builds, so it owns the class)
 
 Keys share one prefix (``caselink:``) and every key has an explicit TTL unless it is durable state.
 """
@@ -25,14 +30,18 @@ import redis
 
 from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
+from bot.store.answers import Answers
 from bot.store.builds import Builds
 from bot.store.connection import Connection
 from bot.store.flows import Flows
+from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
+from bot.store.misses import Misses
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
 
@@ -51,6 +60,10 @@ class Store:
         self.analytics = Analytics(self.db)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
+        self.answers = Answers(self.db)
+        self.leads = Leads(self.db)
+        self.misses = Misses(self.db)
+        self.content = SharedContent(client, prefix)
 
     @property
     def available(self) -> bool:

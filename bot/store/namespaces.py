@@ -23,6 +23,9 @@ DURABLE: dict[str, str] = {
     "q0": "无结果搜索统计（旧格式）",
     "qweak": "无直接匹配搜索统计（旧格式）",
     "rules": "教给机器人的规则与点选反馈",
+    "frontdesk": "固定回复、联系方式与工作时间",
+    "leads": "线索",
+    "content": "转发的文章、撤回记录与内容设置",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -37,6 +40,8 @@ EPHEMERAL: dict[str, str] = {
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
+    "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
+    "misses": "weak or empty searches in a row, per user (30 min)",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -51,17 +52,34 @@ def ago(value) -> str:
     return ""
 
 
-def highlight(snippet: str, spans) -> Markup:
-    """The snippet, escaped, with the matched words in ``<mark>``."""
-    out, pos = [], 0
+def marked(text: str, spans) -> Markup:
+    """``text`` escaped, with ``<mark>`` around the highlight spans (character offsets)."""
+    parts: list[Markup] = []
+    pos = 0
     for start, end in sorted(tuple(s) for s in spans or ()):
-        if start < pos or end > len(snippet):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
             continue
-        out.append(escape(snippet[pos:start]))
-        out.append(Markup("<mark>%s</mark>") % snippet[start:end])
+        parts.append(escape(text[pos:start]))
+        parts.append(Markup("<mark>%s</mark>") % text[start:end])
         pos = end
-    out.append(escape(snippet[pos:]))
-    return Markup("").join(out)
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
+_ANCHOR = re.compile(r'<a href="(https?://[^"<>]*)">([^<>]*)</a>')
+
+
+def wechat_text(text: str) -> Markup:
+    """A text reply as WeChat shows it: escaped, with its ``<a href>`` links clickable."""
+    parts: list[Markup] = []
+    pos = 0
+    for match in _ANCHOR.finditer(text):
+        parts.append(escape(text[pos : match.start()]))
+        parts.append(Markup('<a href="%s" rel="noopener noreferrer" target="_blank">%s</a>') % match.groups())
+        pos = match.end()
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
 
 
 def short_openid(openid: str) -> str:
@@ -76,7 +94,7 @@ def creator(by: str) -> str:
 
 def category_name(category: str) -> str:
     """The Chinese label of a build-problem category (``indexer.sources.CATEGORIES``)."""
-    from indexer.sources import CATEGORIES
+    from indexer import CATEGORIES
 
     return CATEGORIES.get(category, category)
 
@@ -84,7 +102,8 @@ def category_name(category: str) -> str:
 HELPERS = {
     "fmt_time": fmt_time,
     "ago": ago,
-    "highlight": highlight,
+    "marked": marked,
+    "wechat_text": wechat_text,
     "short_openid": short_openid,
     "creator": creator,
     "category_name": category_name,
@@ -102,7 +121,7 @@ def stats_view(stats: dict) -> dict:
 
 def report_view(index_dir: Path) -> dict | None:
     """The live generation's build report, problems sorted (skipped files first) and counted."""
-    from indexer.build import last_report
+    from indexer import last_report
 
     try:
         report = last_report(index_dir)

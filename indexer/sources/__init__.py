@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from indexer.document import Problem, SourceResult
+from indexer.fetch import FetchPolicy
 from indexer.sources.catalogs import read_catalog
 from indexer.sources.fields import CATEGORIES
 from indexer.sources.html_pages import read_html
@@ -35,6 +36,7 @@ def collect(
     urls_file: Path | None = None,
     wechat: WeChatPublished | None = None,
     fetch_timeout: float = 10.0,
+    fetch_policy: FetchPolicy | None = None,
 ) -> SourceResult:
     """Read every source into documents; duplicate ids keep the first and report the rest."""
     content_dir = Path(content_dir)
@@ -47,7 +49,7 @@ def collect(
     else:
         result.problems.append(Problem(str(content_dir), "内容目录不存在，请检查 CONTENT_DIR", "unreadable"))
     if urls_file is not None and Path(urls_file).is_file():
-        result.extend(read_url_list(Path(urls_file), timeout=fetch_timeout))
+        result.extend(read_url_list(Path(urls_file), timeout=fetch_timeout, policy=fetch_policy))
     if wechat is not None:
         result.extend(wechat.read(timeout=fetch_timeout))
     return _drop_duplicates(result)

@@ -32,6 +32,8 @@ NAV = (
     ("admin.rules", "规则"),
     ("admin.invites", "邀请码"),
     ("admin.employees", "员工"),
+    ("admin.replies", "固定回复"),
+    ("admin.leads", "线索"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -88,6 +90,17 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, overview, people, search, teaching  # noqa: E402
+from bot.web.admin import auth, leads, overview, people, replies, search, teaching  # noqa: E402
 
-__all__ = ["auth", "bp", "error_page", "overview", "people", "search", "session_config", "teaching"]
+__all__ = [
+    "auth",
+    "bp",
+    "error_page",
+    "leads",
+    "overview",
+    "people",
+    "replies",
+    "search",
+    "session_config",
+    "teaching",
+]

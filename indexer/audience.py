@@ -48,6 +48,10 @@ class View:
             raise TypeError("the mask comes from the view")
         return searcher.search(query, mask=self.hidden or None, **kwargs)
 
+    def admits(self, docnum: int) -> bool:
+        """Whether this audience may see document number ``docnum`` of the searcher's generation."""
+        return not (self.hidden and docnum in self.hidden)
+
     def document(self, searcher: WhooshSearcher, **terms) -> dict | None:
         """Stored fields of one document, or None when it is absent or not for this audience."""
         fields = searcher.document(**terms)

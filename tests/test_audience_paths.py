@@ -58,8 +58,12 @@ def walk(wechat, user: str, typed: str) -> tuple[set[str], list[str]]:
 @pytest.mark.parametrize("typed", PATHS)
 def test_each_path_shows_internal_content_to_employees_only(wechat, bot_app, internal, typed):
     employee, client = new_openid("emp"), new_openid("client")
-    bot_app.extensions["caselink"].store.people.set_role(employee, "employee")
-    employee_seen, _ = walk(wechat, employee, typed)
+    people = bot_app.extensions["caselink"].store.people
+    people.set_role(employee, "employee")
+    try:
+        employee_seen, _ = walk(wechat, employee, typed)
+    finally:
+        people.revoke_role(employee)  # the team list (shared Redis) is other tests' business
     assert employee_seen & internal, f"{typed}: an employee reaches internal content this way"
     client_seen, pages = walk(wechat, client, typed)
     assert not client_seen & internal, typed

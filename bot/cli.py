@@ -251,10 +251,12 @@ def _warn_missing_pins(settings, found) -> None:
 
 
 def _add_state_commands() -> None:
+    from bot.frontdesk_cli import replies
     from bot.state_cli import backup, restore
 
     cli.add_command(backup)
     cli.add_command(restore)
+    cli.add_command(replies)
 
 
 _add_state_commands()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.errors import ConfigError
 
@@ -78,6 +79,8 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "REPLY_DEADLINE": ("reply_deadline", "4.0", "被动回复的时间预算（秒），超时改用客服消息推送"),
     "REPLAY_WINDOW": ("replay_window", "300", "消息时间戳允许的偏差（秒），超出视为重放"),
     "RESULT_LINK_TTL": ("result_link_ttl", "86400", "结果页链接有效期（秒）"),
+    "SITE_TIMEZONE": ("site_timezone", "Asia/Shanghai", "显示时间和按天统计用的时区（IANA 名称，如 Asia/Shanghai）"),
+    "HANDOFF": ("handoff", "", "转人工的方式：kf = 转给公众号的客服系统（多客服）；留空 = 回复联系方式和工作时间"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
 }
 
@@ -119,11 +122,18 @@ class Settings:
     reply_deadline: float = 4.0
     replay_window: int = 300
     result_link_ttl: int = 86400
+    site_timezone: str = "Asia/Shanghai"
+    handoff: str = ""
     log_level: str = "INFO"
     config_dir: Path = CONFIG_DIR
     # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
     # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
     fetch_loopback_ports: frozenset[int] = frozenset()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """SITE_TIMEZONE as a time zone."""
+        return ZoneInfo(self.site_timezone)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -234,6 +244,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"WECHAT_ACCOUNT_ID={raw['WECHAT_ACCOUNT_ID']!r} 应是 gh_ 开头的原始 ID")
     if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
         raise ConfigError("SECRET_KEY 至少需要 16 个字符")
+    try:
+        ZoneInfo(raw["SITE_TIMEZONE"] or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = raw["SITE_TIMEZONE"]
+        raise ConfigError(f"SITE_TIMEZONE={zone!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
+    if raw["HANDOFF"].lower() not in ("", "kf", "card"):
+        raise ConfigError(f"HANDOFF={raw['HANDOFF']!r} 只能是 kf（转给客服系统）或留空（回复联系方式）")
     if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={raw['LOG_LEVEL']!r} 只能是 DEBUG/INFO/WARNING/ERROR")
     redis_url = raw["REDIS_URL"]
@@ -265,6 +282,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
+        site_timezone=raw["SITE_TIMEZONE"] or "Asia/Shanghai",
+        handoff=raw["HANDOFF"].lower(),
         log_level=raw["LOG_LEVEL"].upper(),
     )
 

@@ -55,8 +55,13 @@ class Silent:
     """Nothing to say: answer ``success`` so WeChat neither shows nor retries anything."""
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """Pass the message on to the account's customer-service agents (official doc 将消息转发到客服)."""
+
+
 SILENT = Silent()
-Reply = Text | Card | Silent
+Reply = Text | Card | Silent | Transfer
 
 
 def to_dict(reply: Reply) -> dict[str, Any]:
@@ -67,7 +72,7 @@ def to_dict(reply: Reply) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> Reply:
     """Inverse of :func:`to_dict`."""
     kind = data.pop("type")
-    return {"text": Text, "card": Card}.get(kind, Silent)(**data)
+    return {"text": Text, "card": Card, "transfer": Transfer}.get(kind, Silent)(**data)
 
 
 def size(text: str) -> int:

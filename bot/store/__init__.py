@@ -12,6 +12,7 @@
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
+    ├── misses      weak or empty searches in a row (the offer of a person)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -36,6 +37,7 @@ from bot.store.flows import Flows
 from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
+from bot.store.misses import Misses
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
@@ -60,6 +62,7 @@ class Store:
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
+        self.misses = Misses(self.db)
         self.content = SharedContent(client, prefix)
 
     @property

@@ -14,11 +14,12 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
+import redis
 import requests
 from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
-from bot.chat.replies import Card, Reply, Silent, Text, to_dict
+from bot.chat.replies import Card, Reply, Silent, Text, Transfer, to_dict
 from bot.jobs import Jobs
 from bot.store import Store
 
@@ -76,6 +77,9 @@ class Delivery:
         """Send through the customer-service API; if refused, keep it for the user's next message."""
         if isinstance(reply, Silent):
             return True
+        if isinstance(reply, Transfer):  # only a passive reply can hand a message to the agents
+            log.warning("转人工超过了回复期限，没能转给客服")
+            return False
         try:
             if isinstance(reply, Card):
                 article = {"title": reply.title, "description": reply.description, "url": reply.url}
@@ -88,7 +92,7 @@ class Delivery:
             level = logging.INFO if exc.errcode in HOLD_ERRCODES else logging.WARNING
             log.log(level, "客服消息发送失败（errcode=%s），留待用户下一条消息时回复", exc.errcode)
             self._count("network" if exc.errcode is None else str(exc.errcode))  # None: no answer from WeChat
-        except requests.RequestException as exc:
+        except (requests.RequestException, redis.RedisError) as exc:  # the token lives in Redis
             log.warning("客服消息接口不可达（%s），留待用户下一条消息时回复", type(exc).__name__)
             self._count("network")
         held = Text(texts.PENDING_PREFIX + "\n" + reply.content) if isinstance(reply, Text) else reply

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from wechatpy.replies import ArticlesReply, TextReply
+from wechatpy.replies import ArticlesReply, TextReply, TransferCustomerServiceReply
 
-from bot.chat.replies import Card, Reply, Text
+from bot.chat.replies import Card, Reply, Text, Transfer
 
 
 def render_xml(reply: Reply, to_user: str, from_account: str) -> str:
@@ -25,6 +25,8 @@ def render_xml(reply: Reply, to_user: str, from_account: str) -> str:
             "url": _xml_safe(reply.url),
         }
         return ArticlesReply(source=from_account, target=to_user, time=now, articles=[article]).render()
+    if isinstance(reply, Transfer):  # MsgType transfer_customer_service: the agents get the message
+        return TransferCustomerServiceReply(source=from_account, target=to_user, time=now).render()
     return "success"
 
 

@@ -3,7 +3,7 @@
 Importing the package registers its interpreters, actions and flows with ``bot.chat.router``.
 """
 
-from bot.chat.frontdesk import leads  # noqa: F401  (registers the lead form)
+from bot.chat.frontdesk import handoff, leads  # noqa: F401  (register the hand-off and the lead form)
 from bot.chat.frontdesk.answers import welcome
 
 __all__ = ["welcome"]

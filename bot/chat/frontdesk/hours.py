@@ -40,7 +40,7 @@ class Hours:
 
 
 def _clock(moment: dt.time) -> str:
-    return f"{moment.hour}:{moment.minute:02d}"
+    return "24:00" if moment == dt.time.max else f"{moment.hour}:{moment.minute:02d}"
 
 
 def describe_days(days: tuple[int, ...]) -> str:
@@ -76,6 +76,8 @@ def parse_hours(data: dict[str, Any]) -> Hours:
 def _time(value: Any, label: str) -> dt.time:
     try:
         hour, minute = str(value or "").strip().split(":")
+        if (int(hour), int(minute)) == (24, 0):  # "until midnight"
+            return dt.time.max
         return dt.time(int(hour), int(minute))
     except ValueError:
         raise HoursError(f"{label}时间请写成 09:30 这样的格式。") from None

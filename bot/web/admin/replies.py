@@ -6,6 +6,7 @@ A rejected form comes back filled in as it was sent, with the reasons above it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
@@ -67,7 +68,8 @@ def _page(contact: dict | None = None, hours: dict | None = None, contact_errors
     tried = editing.preview(svc, typed, audience) if typed else None
     if hours is None:
         stored = hours_or_default(desk.hours)
-        hours = {"days": list(stored.days), "start": f"{stored.start:%H:%M}", "end": f"{stored.end:%H:%M}"}
+        end = "24:00" if stored.end == dt.time.max else f"{stored.end:%H:%M}"
+        hours = {"days": list(stored.days), "start": f"{stored.start:%H:%M}", "end": end}
     return render_template(
         "admin/replies.html",
         rules=desk.document.rules,

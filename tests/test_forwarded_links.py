@@ -62,9 +62,10 @@ def listed(text: str) -> list[tuple[str, str]]:
 
 
 def titles(wx: WeChatServer, user: str, words: str) -> list[str]:
-    """The titles listed in the reply to ``words``."""
+    """The titles listed in the reply to ``words`` (without the 【内部】 mark employees see)."""
     reply = wx.text(user, words)
-    return [title for _, title in listed(reply.text)] if reply.fields.get("MsgType") == "text" else []
+    shown = [title for _, title in listed(reply.text)] if reply.fields.get("MsgType") == "text" else []
+    return [title.removeprefix(texts.INTERNAL_MARK) for title in shown]
 
 
 def assert_unpublished(wx: WeChatServer, stub: StubServer, title: str) -> None:

@@ -8,8 +8,10 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     conversation,
     forwarding,
     frontdesk,
+    hot_words,
     roles,
     sharing,
     teaching,
+    team,
     withdrawal,
 )

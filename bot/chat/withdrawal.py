@@ -15,7 +15,6 @@ from bot import texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, escape, shorten
 from bot.services import Context
-from bot.store.analytics import CHINA
 from config.errors import CaseLinkError
 from indexer import Forwarded, SharedUnavailable, fold, withdraw_forwarded
 
@@ -44,7 +43,7 @@ def withdraw(ctx: Context, arg: str = "") -> Reply:
     if not ctx.store.flows.start(ctx.openid, FLOW, {"ids": [item.doc.id for item in matching]}):
         return Text(texts.ADMIN_UNAVAILABLE)
     lines = [texts.WITHDRAW_LIST.format(words=escape(shorten(arg, 20)))]
-    lines += [f"{i}. {_describe(item)}" for i, item in enumerate(matching, 1)]
+    lines += [f"{i}. {_describe(ctx, item)}" for i, item in enumerate(matching, 1)]
     lines.append(texts.WITHDRAW_PICK)
     return Text("\n".join(lines))
 
@@ -82,7 +81,7 @@ def _take_back(ctx: Context, item: Forwarded) -> Reply:
     return Text(texts.WITHDRAW_DONE.format(title=escape(shorten(item.doc.title, 60))))
 
 
-def _describe(item: Forwarded) -> str:
-    when = dt.datetime.fromtimestamp(item.at, CHINA).strftime("%m-%d") if item.at else ""
+def _describe(ctx: Context, item: Forwarded) -> str:
+    when = dt.datetime.fromtimestamp(item.at, ctx.settings.tz).strftime("%m-%d") if item.at else ""
     kind = ("内部" if item.doc.visibility == "internal" else "公开") + texts.KIND_NAMES.get(item.doc.kind, "")
     return f"《{escape(shorten(item.doc.title, 40))}》（{kind}" + (f" · {when}转发）" if when else "）")

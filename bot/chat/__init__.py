@@ -3,4 +3,4 @@
 Importing the package registers every command, interpreter and flow with ``bot.chat.router``.
 """
 
-from bot.chat import admin_commands, conversation, frontdesk, roles, teaching  # noqa: F401  (they register themselves)
+from bot.chat import admin_commands, conversation, frontdesk, picks, roles, teaching  # noqa: F401  (they register themselves)

@@ -41,6 +41,7 @@ EPHEMERAL: dict[str, str] = {
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
+    "listed": "a user was shown a list in the last week (a late number is told it expired)",
     "misses": "weak or empty searches in a row, per user (30 min)",
 }
 

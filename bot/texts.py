@@ -12,6 +12,7 @@ HELP = (
     "· #标签：按标签查找，例如 #品牌\n"
     "· 更多 / 下一页：翻到下一页\n"
     "· 回复序号（如 2）：得到可转发的卡片\n"
+    "· 分享 序号（如 分享 2）：得到朋友圈、微博等分享文案\n"
     "· 最新：看最新发布的内容\n"
     "· 绑定 邀请码：员工绑定身份\n"
     "· 帮助：再看一遍这段说明"
@@ -99,3 +100,16 @@ TEACH_UNPIN_NONE = "「{query}」没有置顶的内容。"
 def describe_error(exc: Exception) -> str:
     """A reason an admin can read: our own errors are written in Chinese; others stay in the log."""
     return str(exc) if isinstance(exc, CaseLinkError) and str(exc) else UNEXPECTED_ERROR
+
+
+# Share kits (bot.chat.sharing, the kit page) and the internal mark on lists and cards.
+INTERNAL_MARK = "【内部】"
+SHARE_USAGE = "先发送关键词搜索，再回复「分享 序号」得到那条内容的朋友圈、微博等分享文案，例如：分享 1"
+SHARE_NO_LIST = "还没有可以分享的搜索结果：先发送关键词搜索，再回复「分享 序号」。"
+SHARE_OUT_OF_RANGE = "没有第 {n} 条：这次对话里只有 {count} 条结果，请回复「分享 1」到「分享 {count}」。"
+SHARE_INTERNAL = "「{title}」是内部资料，只在公司内部使用，不生成分享文案，也请不要转发给客户。"
+SHARE_NO_URL = "「{title}」没有可以打开的链接，暂时不能生成分享文案。"
+SHARE_HEAD = "「{title}」的分享文案，复制即可使用："
+SHARE_MOMENTS = "【朋友圈】"
+SHARE_WEIBO = "【微博】（{length} 字，链接按 10 字计）"
+SHARE_PAGE = '小红书、短视频脚本和私信客户的文案：<a href="{url}">打开分享页</a>'

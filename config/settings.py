@@ -82,6 +82,8 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "SITE_TIMEZONE": ("site_timezone", "Asia/Shanghai", "显示时间和按天统计用的时区（IANA 名称，如 Asia/Shanghai）"),
     "HANDOFF": ("handoff", "", "转人工的方式：kf = 转给公众号的客服系统（多客服）；留空 = 回复联系方式和工作时间"),
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
+    "COMPANY_NAME": ("company_name", "", "公司或品牌名：分享文案里的署名，标题灵感里没说品牌时的 {品牌}"),
+    "COMPANY_INDUSTRY": ("company_industry", "", "公司所在行业，例如 数字营销：标题灵感里的 {行业}"),
 }
 
 SECRET_FIELDS = (
@@ -125,6 +127,8 @@ class Settings:
     site_timezone: str = "Asia/Shanghai"
     handoff: str = ""
     log_level: str = "INFO"
+    company_name: str = ""
+    company_industry: str = ""
     config_dir: Path = CONFIG_DIR
     # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
     # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
@@ -213,6 +217,15 @@ def _hosts(name: str, raw: str) -> tuple[str, ...]:
 
 MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
+
+
+def _short_text(name: str, raw: str, limit: int = 20) -> str:
+    # Names go into titles and copy: a sentence here is a mistake, and braces would read as slots.
+    if len(raw) > limit or re.search(r"[{}\[\]<>\n]", raw):
+        raise ConfigError(f"{name}={raw!r} 应是不超过 {limit} 个字的名称，不含括号")
+    return raw
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -285,6 +298,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         site_timezone=raw["SITE_TIMEZONE"] or "Asia/Shanghai",
         handoff=raw["HANDOFF"].lower(),
         log_level=raw["LOG_LEVEL"].upper(),
+        company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),
+        company_industry=_short_text("COMPANY_INDUSTRY", raw["COMPANY_INDUSTRY"]),
     )
 
 

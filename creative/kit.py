@@ -28,6 +28,7 @@ XHS_TAGS = (3, 6)
 VIDEO_SECONDS = (15, 30)
 HOOK_SECONDS = 3
 MESSAGE_CHARS = 120  # the private message without its link
+JOINED_BODY_CHARS = 200  # a longer body on one line comes from an index that joined its lines
 KIND_NAMES = {"article": "文章", "case": "案例"}
 _QUESTION = re.compile(r"[?？]")
 _SEMICOLON_END = re.compile(r"[；;](?=[”’」』）)】》\"']*$)")
@@ -179,10 +180,15 @@ def prepare(piece: Piece, company: str = "") -> Material:
     if piece.visibility != "public":
         raise NotShareable(piece.id)
     title = tidy(piece.title) or tidy(piece.summary)[:30] or "分享"
-    text = clean(piece.summary) + "\n" + clean(piece.body)
-    unique = list({s.text: s for s in sentences(text)}.values())
+    text = clean(piece.summary) + "\n" + clean(piece.body)  # for key words
+    # An index built before bodies kept their line breaks returns a long body on one line; its
+    # summary (often the body's opening) was joined the same way.
+    joined = "\n" not in piece.body.strip() and len(piece.body) > JOINED_BODY_CHARS
+    found = sentences(clean(piece.summary), joined=joined) + sentences(clean(piece.body), joined=joined)
+    texts = list(dict.fromkeys(s.text for s in found))
     # An excerpt can glue a heading to the sentence after it; keep the sentence itself.
-    unique = [s for s in unique if not any(o.text != s.text and o.text in s.text for o in unique)]
+    texts = [t for t in texts if not any(o != t and o in t for o in texts)]
+    unique = [Sentence(t, n) for n, t in enumerate(texts)]
     ranked = rank(unique, title, case=piece.kind == "case")
     tags = list(dict.fromkeys(t for t in (forms.clean_tag(t) for t in piece.tags) if t))
     words = [w for w in (forms.clean_tag(w) for w in keywords(text, title, 8)) if w and w not in tags]

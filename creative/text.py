@@ -38,6 +38,10 @@ _CLOSERS = "”’」』）)】》\"'"
 _SENTENCE = re.compile(rf"[^{_END}]*(?:[{_END}]+[{_CLOSERS}]*|$)")
 _STRONG_END = re.compile(rf"[。！？!?…；;][{_CLOSERS}]*$")
 _PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("（", "）"), ("(", ")"), ("《", "》"), ("【", "】"), ("‘", "’"))
+# A heading or table cell in front of a sentence: short, no clause punctuation, then a space.
+_GLUED = re.compile(r"^([^\s，,；;。！？!?]{1,16}) +(?=[\u3400-\u9fff“「])")
+# Where joined lines may meet: a space beside Chinese text. (Spaces between Latin words are kept.)
+_JOINED_LINES = re.compile(r"[^\x00-\x7f] +\S|\S +[^\x00-\x7f]")
 # Figures: Arabic numbers, or Chinese numbers with a unit (三成, 两倍, 1.3 亿).
 FIGURE = re.compile(r"(?<![A-Za-z])\d|[一二两三四五六七八九十百千万]+(?:成|倍|万|亿|个百分点)")  # not B2B
 
@@ -68,22 +72,59 @@ class Sentence:
 
     text: str
     position: int  # order in the text, from 0
-    paragraph: int
 
     @property
     def has_figure(self) -> bool:
         return bool(FIGURE.search(self.text))
 
 
-def sentences(text: str) -> list[Sentence]:
-    """The complete sentences of ``clean``ed text, in order; lines without a closing mark are skipped."""
+def sentences(text: str, *, joined: bool = False) -> list[Sentence]:
+    """The complete sentences of ``clean``ed text, in order; lines without a closing mark are skipped.
+
+    ``joined``: the text's lines were joined with spaces (an index built before bodies kept their
+    line breaks), so headings may sit in front of sentences: take them off (``unglue``) and drop
+    any sentence that still holds a joint — better unused than quoted with a heading in it.
+    """
     found: list[Sentence] = []
-    for paragraph, line in enumerate(clean(text).split("\n")):
+    for line in clean(text).split("\n"):
         for match in _SENTENCE.finditer(line):
             piece = match.group(0).strip()
+            if joined:
+                piece = unglue(piece)
+                if _JOINED_LINES.search(piece):
+                    continue
             if piece and _STRONG_END.search(piece) and balanced(piece):
-                found.append(Sentence(piece, len(found), paragraph))
+                found.append(Sentence(piece, len(found)))
     return found
+
+
+def unglue(piece: str) -> str:
+    """``piece`` without the headings or table cells glued in front of it.
+
+    The index keeps a document's text on one line, so 「问题\n蜀香阁在 5 个城市……」 comes back as
+    「问题 蜀香阁在 5 个城市……」. A short phrase without clause punctuation, followed by a space and
+    a Chinese character, is such a heading — unless the space splits a word (「回 家」 is a stray
+    space inside a sentence, not a line break), which the segmenter tells.
+    """
+    while True:
+        match = _GLUED.match(piece)
+        head, rest = (match.group(1), piece[match.end() :]) if match else ("", "")
+        if not match or len(rest) < 8 or not balanced(head) or _splits_word(head, rest):
+            return piece
+        piece = rest
+
+
+def _splits_word(left: str, right: str) -> bool:
+    from indexer import get_segmenter
+
+    joined = left[-4:] + right[:4]
+    cut, pos = len(left[-4:]), 0
+    for word in get_segmenter().words(joined):
+        start = joined.find(word, pos)
+        if start < cut < start + len(word):
+            return True
+        pos = max(pos, start + len(word)) if start >= 0 else pos
+    return False
 
 
 def balanced(text: str) -> bool:

@@ -269,7 +269,10 @@ def _compatible(meta: dict) -> bool:
 
 def _fields(doc: Document) -> dict:
     tags_text = " ".join(doc.tags)
-    body = _SPACE.sub(" ", doc.body).strip()
+    flat = _SPACE.sub(" ", doc.body).strip()
+    # Stored with its line breaks: headings and list items stay apart from the sentences after them
+    # (share kits quote whole sentences); searching and snippets treat a line break as a space.
+    body = "\n".join(_SPACE.sub(" ", line).strip() for line in doc.body.splitlines() if line.strip())
     return {
         "id": doc.id,
         "kind": doc.kind,
@@ -278,7 +281,7 @@ def _fields(doc: Document) -> dict:
         "title": doc.title,
         "tags_text": tags_text,
         # A summary cut from the body's opening adds nothing to search but postings to write.
-        "summary": "" if doc.summary and body.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
+        "summary": "" if doc.summary and flat.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
         "_stored_summary": doc.summary,
         "body": body,
         "ts": doc.date.toordinal() if doc.date else 0,

@@ -193,6 +193,15 @@ class Searcher:
             return None
         return hit_from_fields(fields)
 
+    def body(self, doc_id: str, *, audience: str = "client") -> str | None:
+        """One document's stored plain-text body (share kits quote it), or None like ``get``."""
+        audience = _check_audience(audience)
+        _, searcher = self._whoosh()
+        fields = searcher.document(id=doc_id)
+        if not fields or (audience == "client" and fields.get("visibility") == "internal"):
+            return None
+        return fields.get("body") or ""
+
     def stats(self) -> dict:
         """`{"documents", "by_kind", "generation", "built_at", "size_bytes", "rebuild_needed"}`."""
         gen, _ = self._whoosh()

@@ -23,7 +23,7 @@ def make_snippet(text: str, words: list[str], width: int = WIDTH) -> tuple[str, 
             occurrences.append((start, start + len(word), wi))
             start = haystack.find(word, start + len(word))
     if not occurrences:
-        cut = text[:width].strip()
+        cut = text[:width].replace("\n", " ").strip()
         return (cut + "…" if len(text) > width else cut), []
     occurrences.sort()
     best_start, best_score = occurrences[0][0], -1
@@ -45,7 +45,7 @@ def make_snippet(text: str, words: list[str], width: int = WIDTH) -> tuple[str, 
     lead = min(best_start, width // 4)
     begin = max(0, best_start - lead)
     end = min(len(text), begin + width)
-    window = text[begin:end]
+    window = text[begin:end].replace("\n", " ")  # stored bodies keep their line breaks
     spans = _merge([(s - begin, e - begin) for s, e, _ in occurrences if s >= begin and e <= end])
     prefix = "…" if begin > 0 else ""
     suffix = "…" if end < len(text) else ""

@@ -96,6 +96,34 @@ def test_every_document_fits_every_form_or_is_refused_when_internal(documents):
             make_kit(Piece.of(doc), LINK)
     for doc in public:
         check_kit(doc, make_kit(Piece.of(doc), LINK, company="青藤互动"))
+        check_flat(doc)
+
+
+def check_flat(doc) -> None:
+    """Indexes built before bodies kept their line breaks hold them on one line: headings then sit
+    in front of the next sentence. The kit still fits, and never quotes a heading as part of a sentence."""
+    kit = make_kit(Piece.of(doc, body=" ".join(doc.body.split())), LINK)
+    assert weibo_length(kit.weibo) <= limits.WEIBO_CHARS and 15 <= kit.video_seconds <= 30
+    assert len(kit.moments.split("\n")) <= limits.MOMENTS_LINES and len(kit.xhs_title) <= limits.XHS_TITLE_CHARS
+    headings = [line for line in doc.body.split("\n") if line and not END.search(line)]
+    for quoted in kit.quoted:
+        assert not any(quoted.startswith(h + " ") or f"{h} " in quoted for h in headings), (doc.id, quoted)
+
+
+def test_every_sample_document_through_the_index(searcher):
+    """What the bot does: the hit and its stored body from the index (line breaks kept)."""
+    by_id = {d.id: d for d in sample_documents()}
+    for doc_id, doc in by_id.items():
+        hit = searcher.get(doc_id, audience="employee")
+        body = searcher.body(doc_id, audience="employee")
+        assert hit is not None and body is not None
+        assert body.count("\n") == doc.body.strip().count("\n")
+        if doc.visibility == "internal":
+            assert searcher.body(doc_id, audience="client") is None
+            with pytest.raises(NotShareable):
+                make_kit(Piece.of(hit, body), LINK)
+        else:
+            check_kit(doc, make_kit(Piece.of(hit, body), LINK, company="青藤互动"))
 
 
 def test_the_sample_content_has_internal_documents_to_refuse():

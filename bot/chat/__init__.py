@@ -3,4 +3,12 @@
 Importing the package registers every command, interpreter and flow with ``bot.chat.router``.
 """
 
-from bot.chat import admin_commands, conversation, frontdesk, picks, roles, teaching  # noqa: F401  (they register themselves)
+from bot.chat import (  # noqa: F401  (they register themselves; one a line, so merges stay small)
+    admin_commands,
+    conversation,
+    frontdesk,
+    picks,
+    roles,
+    sharing,
+    teaching,
+)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from bot import teaching, texts
+from bot import shares, teaching, texts
 from bot.access import role_of
 from bot.chat.replies import shorten
 from bot.links import LinkRefused, ResultLink, read_token
@@ -139,7 +139,7 @@ def _audience_of(svc: Services, openid: str) -> str:
 def page_context(link: ResultLink, result, viewer: Viewer, page_url: str) -> dict:
     """Everything the template shows, prepared and escaped where it mixes markup and text."""
     label = shorten(link.query, 30)
-    hits = [hit_view(h) for h in result.hits]
+    hits = [hit_view(h, share_kit(link, h)) for h in result.hits]
     notes = []  # said like the bot says it
     if result.corrected:
         notes.append(texts.CORRECTED.format(corrected=shorten(result.corrected, 20)).strip("（）"))
@@ -167,9 +167,18 @@ def page_context(link: ResultLink, result, viewer: Viewer, page_url: str) -> dic
     }
 
 
-def hit_view(hit) -> dict:
-    """One hit as the template shows it."""
+def share_kit(link: ResultLink, hit) -> str:
+    """The 分享 button's kit page for an employee's search (public hits only; a client's search has none)."""
+    if link.audience != "employee" or hit.visibility != "public" or not shares.is_web_url(hit.url):
+        return ""
+    token = shares.make_kit_token(services().settings.secret_key, shares.KitLink(hit.id, link.user, counts=True))
+    return f"/k/{token}"
+
+
+def hit_view(hit, kit: str = "") -> dict:
+    """One hit as the template shows it (``kit``: its share-kit page, if it may be shared)."""
     return {
+        "kit": kit,
         "title": hit.title,
         "url": hit.url if urlsplit(hit.url).scheme in ("http", "https") else "",
         "kind": texts.KIND_NAMES.get(hit.kind, ""),

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
+import redis
 import requests
 from wechatpy.exceptions import WeChatClientException
 
@@ -91,7 +92,7 @@ class Delivery:
             level = logging.INFO if exc.errcode in HOLD_ERRCODES else logging.WARNING
             log.log(level, "客服消息发送失败（errcode=%s），留待用户下一条消息时回复", exc.errcode)
             self._count("network" if exc.errcode is None else str(exc.errcode))  # None: no answer from WeChat
-        except requests.RequestException as exc:
+        except (requests.RequestException, redis.RedisError) as exc:  # the token lives in Redis
             log.warning("客服消息接口不可达（%s），留待用户下一条消息时回复", type(exc).__name__)
             self._count("network")
         held = Text(texts.PENDING_PREFIX + "\n" + reply.content) if isinstance(reply, Text) else reply

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 import requests
 from wechatpy import WeChatClient
@@ -22,13 +21,15 @@ from wechatpy.exceptions import WeChatClientException
 from indexer.document import Document, Problem, SourceResult
 from indexer.sources.fields import summarize
 from indexer.sources.html_pages import CHINA, html_to_text
+from indexer.wechat_api import WeChatAPIClient
+
+__all__ = ["WeChatAPIClient", "WeChatPublished"]
 
 logger = logging.getLogger(__name__)
 
 ENDPOINT = "freepublish/batchget"
 PAGE_SIZE = 20  # the API's maximum
 MAX_PAGES = 500  # 10 000 articles; stops a reply that never reaches total_count from looping forever
-TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, expired token
 ERROR_HINTS = {
     -1: "微信系统繁忙，请稍后再试",
     40001: "AppSecret 不对或 access_token 已失效，请检查 WECHAT_APPID / WECHAT_SECRET",
@@ -37,42 +38,6 @@ ERROR_HINTS = {
     45009: "今天的接口调用次数已用完",
     48001: "公众号没有这个接口的权限（未认证的账号不能调用）",
 }
-
-
-class WeChatAPIClient(WeChatClient):
-    """A WeChatClient whose token requests also go to ``API_BASE_URL`` (wechatpy hard-codes them).
-
-    Tokens come from ``stable_token`` (官方文档「获取稳定版接口调用凭据」): a plain ``token`` call
-    would invalidate the token the running bot holds, so an indexer run could break its replies.
-    """
-
-    def __init__(self, appid: str, secret: str, *, api_base: str = WeChatClient.API_BASE_URL, **kwargs):
-        super().__init__(appid, secret, **kwargs)
-        self.API_BASE_URL = api_base.rstrip("/") + "/"
-
-    def request_stable_token(self) -> dict:
-        """POST stable_token: the token other holders have while it is valid; raise on errors."""
-        try:
-            res = self._http.post(
-                self.API_BASE_URL + "stable_token",
-                json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-                timeout=self.timeout,
-            )
-            res.raise_for_status()
-            result = res.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise WeChatClientException(None, f"stable_token failed: {exc}", client=self) from exc
-        if result.get("errcode"):
-            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self)
-        return result
-
-    def fetch_access_token(self) -> dict:
-        """Get the access token into this client's session."""
-        result = self.request_stable_token()
-        expires_in = int(result.get("expires_in", 7200))
-        self.session.set(self.access_token_key, result["access_token"], expires_in)
-        self.expires_at = int(time.time()) + expires_in
-        return result
 
 
 class WeChatPublished:
@@ -108,15 +73,8 @@ class WeChatPublished:
         return result
 
     def _page(self, offset: int, timeout: float):
-        data = {"offset": offset, "count": PAGE_SIZE, "no_content": 0}
-        try:
-            return self.client.post(ENDPOINT, data=data, timeout=timeout)
-        except WeChatClientException as exc:
-            # With auto_retry off, wechatpy leaves a stale shared token to us: refresh once and retry.
-            if exc.errcode not in TOKEN_ERRORS or self.client.auto_retry:
-                raise
-            self.client.fetch_access_token()
-            return self.client.post(ENDPOINT, data=data, timeout=timeout)
+        # A rejected token is fetched again and the call retried once by the client (indexer.wechat_api).
+        return self.client.post(ENDPOINT, data={"offset": offset, "count": PAGE_SIZE, "no_content": 0}, timeout=timeout)
 
     @staticmethod
     def _reason(exc: WeChatClientException, read: int) -> str:

@@ -1,0 +1,105 @@
+"""The share kit page in a real headless Chromium (Debian's /usr/bin/chromium) at a phone's size:
+every form shown, every copy button puts exactly its text on the clipboard. Writes
+docs/screenshots/kit-phone.png (with UPDATE_SCREENSHOTS=1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.bot_fixtures import AES_KEY, APPID, CHROMIUM, TOKEN, free_port, make_bot_settings, new_openid, serve_app
+from tests.conftest import screenshot_dir
+from tests.wechat_client import WeChatServer
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+from playwright.sync_api import expect
+
+SCREENSHOT = screenshot_dir() / "kit-phone.png"
+PHONE = {"width": 390, "height": 844}
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN"
+)
+FORMS = ("朋友圈", "微博", "小红书", "抖音 / 视频号脚本", "私信客户")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, redis_url, sample_settings):
+    from bot import create_app
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_bot_settings(
+        tmp_path_factory.mktemp("browser-kit"),
+        redis_url,
+        sample_settings.index_dir,
+        PUBLIC_BASE_URL=base,
+        COMPANY_NAME="青藤互动",
+    )
+    app = create_app(settings)
+    with serve_app(app, port):
+        yield base, app
+    app.extensions["caselink"].close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport=PHONE,
+        user_agent=WECHAT_UA,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def kit_link(server, query: str) -> str:
+    """Search as an employee in WeChat, send 分享 1 and take the kit page's link from the reply."""
+    _, app = server
+    user = new_openid("emp")
+    app.extensions["caselink"].store.people.set_role(user, "employee")
+    wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
+    wx.text(user, query)
+    reply = wx.text(user, "分享 1").text
+    return re.search(r'<a href="([^"]+/k/[^"]+)">打开分享页</a>', reply).group(1)
+
+
+def test_the_kit_page_shows_all_five_forms_and_copies_each(server, phone):
+    response = phone.goto(kit_link(server, "火锅 小程序"))
+    assert response.status == 200
+    forms = phone.locator("li.form")
+    assert forms.count() == 5
+    for n, name in enumerate(FORMS):
+        form = forms.nth(n)
+        assert form.locator("h2").inner_text().startswith(name)
+        expected = form.locator("pre.copy").inner_text()
+        assert expected.strip()
+        button = form.locator("button")
+        button.click()
+        expect(button).to_have_text("已复制")
+        assert phone.evaluate("navigator.clipboard.readText()") == expected
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_no_other_script_runs_on_the_kit_page(server, phone):
+    errors: list[str] = []
+    phone.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    phone.goto(kit_link(server, "私域流量"))
+    # A script injected without the page's nonce is blocked by the Content-Security-Policy.
+    phone.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        " document.body.appendChild(s); }"
+    )
+    assert phone.evaluate("window.injected") is None
+    assert any("Content Security Policy" in e for e in errors)

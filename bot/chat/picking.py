@@ -8,8 +8,8 @@ import re
 
 MAX_PICKS = 5  # more than this at once is not a pick but a search (a phone number, a date …)
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ONE = re.compile(r"^第?\s*(\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\s*(?:个|条|篇|项|则|号|张|个结果|条结果)?$")
-_INNER_SPACE = re.compile(r"(?<=第)\s+|\s+(?=[个条篇项则号张])")
+_ONE = re.compile(r"^第?\s*(\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})\s*(?:个|条|篇|项|则|号|个结果|条结果)?$")
+_INNER_SPACE = re.compile(r"(?<=第)\s+|\s+(?=[个条篇项则号])")
 _SEPARATORS = re.compile(r"\s*(?:和|跟|与|及|还有|以及|,|，|、|;|；|/|&|\+)\s*|\s+")
 
 

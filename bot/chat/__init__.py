@@ -9,6 +9,7 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     forwarding,
     frontdesk,
     hot_words,
+    picks,
     roles,
     sharing,
     teaching,

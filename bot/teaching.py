@@ -168,6 +168,11 @@ def search_options(store: Store, query: str, now: float | None = None) -> dict[s
     return options
 
 
+def finds_nothing(searcher, text: str) -> bool:
+    """Whether ``text`` finds nothing even for employees (a rewrite to it would add nothing yet)."""
+    return searcher.search(text, audience="employee", limit=1).total == 0
+
+
 def lift(picks: float) -> float:
     """The score factor for a document picked ``picks`` times (decayed) for a query."""
     return 1.0 + min(MAX_LIFT, LIFT_PER_PICK * picks)

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)
 
-    store = Store(connect_redis(settings))
+    store = Store(connect_redis(settings), tz=settings.tz)
     jobs = Jobs()
     metrics = Metrics()
     client = make_wechat_client(settings, store)

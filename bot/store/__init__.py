@@ -105,7 +105,7 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending")]
+        keys = [self.db.key(kind, openid) for kind in ("session", "listed", "flow", "role", "pending", "misses")]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

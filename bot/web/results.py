@@ -115,8 +115,12 @@ def identify(svc: Services, link: ResultLink, page_url: str) -> Viewer:
     unchecked = Viewer("client", note=texts.PAGE_INTERNAL_NOTE)
     if "state" in request.args or "code" in request.args:  # back from WeChat: never go round again
         nonce = request.cookies.get(oauth.NONCE_COOKIE, "")
-        if not oauth.check_state(settings, request.args.get("state", ""), page_url, nonce):
+        state = request.args.get("state", "")
+        if not oauth.check_state(settings, state, page_url, nonce):
             log.warning("网页授权返回的 state 无效或已过期")
+            return unchecked
+        if not svc.store.once.claim("oauth-state", state, oauth.STATE_TTL):  # None (no Redis): refused too
+            log.warning("网页授权返回的 state 已经用过（重放），或现在无法核对")
             return unchecked
         try:
             openid = oauth.exchange_code(settings, request.args.get("code", ""))

@@ -33,7 +33,7 @@ from yarl import URL
 from tests.wechat_client import decrypt, encrypt, message_xml, signature, xml_fields
 
 COMMAND_WORDS = frozenset(
-    ["帮助", "?", "help", "HELP", "Help", "更多", "下一页", "最新", "案例", "文章", "绑定", "分享"]
+    ["帮助", "?", "help", "HELP", "Help", "更多", "下一页", "最新", "案例", "文章", "绑定", "分享", "标题", "换一批"]
 )
 SCRIPT = ("search",) * 14 + ("more",) * 3 + ("pick",) * 2 + ("help",)
 ACCOUNT = "gh_caselink_bench"

@@ -10,4 +10,5 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     roles,
     sharing,
     teaching,
+    titles,
 )

@@ -13,6 +13,7 @@
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
     ├── misses      weak or empty searches in a row (the offer of a person)
+    ├── titles      title patterns admins added or changed, their usage, ideas seen (30 min)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -41,6 +42,7 @@ from bot.store.misses import Misses
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from bot.store.titles import Titles
 from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
@@ -63,6 +65,7 @@ class Store:
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
+        self.titles = Titles(self.db)
         self.content = SharedContent(client, prefix)
 
     @property
@@ -96,7 +99,7 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "bindfail")]
+        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "bindfail", "titleseen")]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

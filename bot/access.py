@@ -26,7 +26,10 @@ def is_invite_code(code: str) -> bool:
 
 def is_configured_admin(settings: Settings, openid: str) -> bool:
     """Whether ADMIN_OPENIDS lists ``openid``."""
-    return any(hmac.compare_digest(openid, admin) for admin in settings.admin_openids)
+    # compare_digest refuses str with non-ASCII characters: compare the UTF-8 bytes (a forged or
+    # garbled FromUserName must be an ordinary client, not a crash).
+    typed = openid.encode("utf-8", "surrogatepass")
+    return any(hmac.compare_digest(typed, admin.encode("utf-8", "surrogatepass")) for admin in settings.admin_openids)
 
 
 def resolve_role(settings: Settings, openid: str, granted: str | None) -> str:

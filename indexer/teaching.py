@@ -16,6 +16,7 @@ through ``Searcher.search(..., expansions=, pinned=, lifted=)``:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from whoosh import query as wq
@@ -35,6 +36,11 @@ PINNED, REWRITE, LIFTED = "pinned", "rewrite", "lifted"
 
 def query_words(text: str) -> tuple[str, ...]:
     """The content words of a query as the search sees them (no filler, kind words or #tags)."""
+    return _words(text, get_segmenter().resources.digest)
+
+
+@functools.lru_cache(maxsize=8192)  # every rule is keyed again when the rules change: keep that cheap
+def _words(text: str, digest: str) -> tuple[str, ...]:
     segmenter = get_segmenter()
     parsed = parse_query(text, segmenter, segmenter.resources)
     return tuple(group.word for group in parsed.content_groups)
@@ -61,13 +67,16 @@ def rewrite(words: Sequence[str], source: Sequence[str], target: str) -> str | N
 
 
 def visible(searcher: WhooshSearcher, doc_ids: Sequence[str], filt, mask) -> list[int]:
-    """Document numbers of ``doc_ids`` (in their order) that pass the filter and the audience mask."""
-    ids = list(dict.fromkeys(doc_ids))[:MAX_PINNED]
-    if not ids:
-        return []
-    found = searcher.search(wq.Or([wq.Term("id", i) for i in ids]), filter=filt, mask=mask, limit=len(ids))
-    numbers = {hit["id"]: hit.docnum for hit in found}
-    return [numbers[i] for i in ids if i in numbers]
+    """Document numbers of ``doc_ids`` (in their order) that pass the audience mask and the filter."""
+    numbers = {}
+    for doc_id in list(dict.fromkeys(doc_ids))[:MAX_PINNED]:
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is not None and not (mask and docnum in mask):
+            numbers[doc_id] = docnum
+    if filt is not None and numbers:  # a kind or tag search: only pins of that kind or tag
+        allowed = set(searcher.docs_for_query(wq.And([wq.Or([wq.Term("id", i) for i in numbers]), filt])))
+        return [n for n in numbers.values() if n in allowed]
+    return list(numbers.values())
 
 
 def compose(

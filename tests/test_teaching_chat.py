@@ -206,3 +206,10 @@ def test_teaching_through_gunicorn_reaches_every_worker(redis_url, sample_settin
         assert server.text(ADMIN, f"取消同义 {word}", "safe").text.startswith("已取消")
         for user in clients:
             assert server.text(user, word, "safe").text.startswith("没有找到")
+
+
+@pytest.mark.parametrize("sender", ["o-管理员", "\U0007e654\U000ac98aS\x89}B", "o-admin-from-settings\u00e9"])
+def test_a_non_ascii_sender_is_an_ordinary_client(wechat, sender):
+    # the admin check compares openids in constant time; odd characters must not break it
+    reply = wechat.text(sender, "同义 词甲 词乙").text
+    assert reply != texts.SORRY and reply.startswith(("没有找到", "找到 ", "没有与"))  # searched, not taught

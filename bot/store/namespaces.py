@@ -41,6 +41,7 @@ EPHEMERAL: dict[str, str] = {
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",
+    "pickseen": "a pick already counted for this user, query and result today (1 day)",
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
     "misses": "weak or empty searches in a row, per user (30 min)",
     "titleseen": "title ideas already shown in a conversation, for 换一批 (30 min)",

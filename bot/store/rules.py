@@ -135,7 +135,8 @@ class Rules:
         """Count that ``user`` opened ``doc_id`` from the results of ``query_key``; False when not counted."""
         now = time.time() if now is None else now
         digest = hashlib.sha1(f"{query_key}\0{doc_id}".encode()).hexdigest()[:16]
-        seen, picks, index = self._key("seen", user, digest), self._key("picks", query_key), self._key("picked")
+        seen = self._db.key("pickseen", user, digest)
+        picks, index = self._key("picks", query_key), self._key("picked")
 
         def add(r: redis.Redis) -> bool:
             if not r.set(seen, 1, nx=True, ex=PICK_ONCE_PER):

@@ -198,7 +198,7 @@ def rules_export(path: str | None) -> None:
     if not store.available:
         raise click.ClickException("读取规则时 Redis 出错了，文件没有写")
     file = _rules_file(path, settings)
-    file.write_text(dump(found), encoding="utf-8")
+    file.write_text(dump(found, settings.tz), encoding="utf-8")
     click.echo(f"已导出 {_counted(found)}到 {file}")
 
 
@@ -217,7 +217,7 @@ def rules_import(path: str | None, replace: bool) -> None:
         raise click.ClickException(f"读不了规则文件 {file}（{type(exc).__name__}）") from None
     store = _rules_store(settings)
     try:
-        found = load(text)
+        found = load(text, tz=settings.tz)
     except RulesFileError as exc:
         click.echo(f"{file} 有 {len(exc.problems)} 个问题，什么都没有导入：", err=True)
         for line in exc.problems:

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from bot.store.analytics import CHINA
 from bot.teaching import FILE_CREATOR, MAX_RULES, PIN, REWRITE, Rule, TeachingError, new_pin, new_rewrite
+from config import clock
 
 HEADER = """\
 # 案例通「教它」的规则：python -m bot rules export 生成，修改后用 python -m bot rules import 导入。
@@ -33,16 +33,22 @@ class RulesFileError(ValueError):
         self.problems = problems
 
 
-def dump(rules: list[Rule]) -> str:
-    """The rules file for ``rules`` (oldest first, so a file under version control grows at the end)."""
+def dump(rules: list[Rule], tz: dt.tzinfo | None = None) -> str:
+    """The rules file for ``rules`` (oldest first, so a file under version control grows at the end).
+
+    Times are written with the offset of ``tz`` (SITE_TIMEZONE; the default zone when None).
+    """
+    tz = tz or clock.zone()
     ordered = sorted(rules, key=lambda r: (r.at, r.id))
     data = {
         "version": 1,
         "rewrites": [
-            {"query": r.query, "also": r.target, "by": r.by, "at": _when(r.at)} for r in ordered if r.type == REWRITE
+            {"query": r.query, "also": r.target, "by": r.by, "at": _when(r.at, tz)}
+            for r in ordered
+            if r.type == REWRITE
         ],
         "pins": [
-            {"query": r.query, "doc": r.doc, "title": r.title, "by": r.by, "at": _when(r.at)}
+            {"query": r.query, "doc": r.doc, "title": r.title, "by": r.by, "at": _when(r.at, tz)}
             for r in ordered
             if r.type == PIN
         ],
@@ -50,8 +56,9 @@ def dump(rules: list[Rule]) -> str:
     return HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def load(text: str, now: float | None = None) -> list[Rule]:
-    """The rules in a rules file; raise RulesFileError naming every problem."""
+def load(text: str, now: float | None = None, tz: dt.tzinfo | None = None) -> list[Rule]:
+    """The rules in a rules file (times without an offset are in ``tz``); raise RulesFileError naming every problem."""
+    tz = tz or clock.zone()
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -74,7 +81,7 @@ def load(text: str, now: float | None = None) -> list[Rule]:
             continue
         for i, entry in enumerate(entries, 1):
             try:
-                rules.append(_rule(kind, entry, now))
+                rules.append(_rule(kind, entry, now, tz))
             except TeachingError as exc:
                 problems.append(f"{section} 第 {i} 条：{exc}")
     if len({r.id for r in rules}) > MAX_RULES:
@@ -84,7 +91,7 @@ def load(text: str, now: float | None = None) -> list[Rule]:
     return rules
 
 
-def _rule(kind: str, entry: Any, now: float | None) -> Rule:
+def _rule(kind: str, entry: Any, now: float | None, tz: dt.tzinfo) -> Rule:
     if not isinstance(entry, dict):
         raise TeachingError("应当是「键: 值」的一组（query、" + ("also" if kind == REWRITE else "doc") + "）")
     unknown = sorted(str(k) for k in entry if k not in FIELDS[kind])
@@ -98,7 +105,7 @@ def _rule(kind: str, entry: Any, now: float | None) -> Rule:
     if not query.strip():
         raise TeachingError("缺少 query（搜索词）")
     by = str(texts.get("by") or FILE_CREATOR)
-    at = _parse_when(entry.get("at"), now)
+    at = _parse_when(entry.get("at"), now, tz)
     if kind == REWRITE:
         also = str(texts.get("also") or "")
         if not also.strip():
@@ -110,11 +117,11 @@ def _rule(kind: str, entry: Any, now: float | None) -> Rule:
     return new_pin(query, doc, str(texts.get("title") or ""), by=by, now=at)
 
 
-def _when(at: int) -> str:
-    return dt.datetime.fromtimestamp(at, CHINA).isoformat(timespec="seconds")
+def _when(at: int, tz: dt.tzinfo) -> str:
+    return dt.datetime.fromtimestamp(at, tz).isoformat(timespec="seconds")
 
 
-def _parse_when(value: Any, now: float | None) -> float:
+def _parse_when(value: Any, now: float | None, tz: dt.tzinfo) -> float:
     if value is None or value == "":
         return time.time() if now is None else now
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -124,5 +131,5 @@ def _parse_when(value: Any, now: float | None) -> float:
             moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
         except ValueError:
             raise TeachingError(f"at「{value}」不是时间（例如 2026-03-01T14:05:00+08:00）") from None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=CHINA)).timestamp()
+        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
     raise TeachingError(f"at「{value}」不是时间（例如 2026-03-01T14:05:00+08:00）")

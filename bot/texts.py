@@ -19,6 +19,23 @@ HELP = (
     "· 帮助：再看一遍这段说明"
 )
 WELCOME = "欢迎关注！这里可以随时找到我们的文章和案例。\n\n" + HELP
+EMPLOYEE_HELP = HELP + "\n\n你是员工：搜索结果也包含内部资料，转发给客户前请确认是公开内容。"
+# Admin commands, each line with the command words it explains (a test checks that every admin
+# command registered with bot.chat.router has a line here).
+ADMIN_HELP_LINES = (
+    (("邀请",), "· 邀请 张三：员工邀请码（名字会显示在员工名单里）；邀请 管理员 张三：管理员邀请码"),
+    (("邀请码",), "· 邀请码：还没用掉的邀请码；撤销 邀请码：作废一个"),
+    (("员工", "员工列表", "撤销"), "· 员工：已绑定的员工和管理员；撤销 名字：撤销某人的身份"),
+    (("热词",), "· 热词 / 热词 30天：大家在搜什么（客户、员工分开统计）"),
+    (("状态", "重建索引"), "· 状态：索引和 Redis 的情况；重建索引：重新读取全部内容"),
+    (("同义", "取消同义"), "· 同义 词A 词B：搜词A时也搜词B；取消同义 词A"),
+    (("置顶", "取消置顶"), "· 置顶 N：最近一次搜索的第 N 条排第一；取消置顶"),
+)
+ADMIN_HELP = (
+    "管理员命令：\n"
+    + "\n".join(line for _, line in ADMIN_HELP_LINES)
+    + "\n· 把公众号文章转发给我：收录到内容库\n\n搜索的用法和客户一样，发送「帮助 搜索」查看。"
+)
 
 UNSUPPORTED = "暂时只能识别文字和语音哦。请直接发送关键词搜索文章和案例，回复「帮助」查看用法。"
 VOICE_WITHOUT_TEXT = "没听清这段语音：语音搜索需要公众号开启「语音识别」功能。请直接发送文字关键词试试。"
@@ -49,11 +66,31 @@ BIND_USAGE = "请发送「绑定 邀请码」，例如：绑定 ABC234"
 BIND_OK = "绑定成功，你现在是{role}，可以搜索到内部资料了。"
 BIND_ALREADY = "你已经是{role}，无需再次绑定。"
 BIND_BAD = "邀请码无效或已过期，请向管理员确认。"
+BIND_BAD_BOUND = "邀请码无效或已过期。你现在已经是{role}，不需要再绑定。"
 BIND_TOO_MANY = "尝试次数过多，请一小时后再试。"
 BIND_UNAVAILABLE = "现在暂时无法绑定，请稍后再试。"
 ROLE_NAMES = {"employee": "员工", "admin": "管理员"}
 
-INVITE_OK = "新的{role}邀请码：{code}\n7 天内有效，只能使用一次。请对方向本公众号发送：绑定 {code}"
+INVITE_OK = "新的{role}邀请码：{code}{name}\n7 天内有效，只能使用一次。请对方向本公众号发送：绑定 {code}"
+INVITE_FOR = "（给 {name}）"
+INVITE_NAME_TOO_LONG = "名字太长了（最多 {limit} 个字），请换个短一点的称呼。"
+INVITES_NONE = "没有未使用的邀请码。发送「邀请 名字」生成一个。"
+INVITES_HEAD = "未使用的邀请码（{count} 个）："
+INVITE_LINE = "{code} {role}{name}，{expires} 过期"
+REVOKE_USAGE = "用法：撤销 邀请码（作废未使用的邀请码），或 撤销 名字（撤销一位员工）。发送「员工」查看名单。"
+REVOKE_INVITE_OK = "邀请码 {code} 已撤销。"
+REVOKE_INVITE_GONE = "邀请码 {code} 已被使用、已过期或不存在。"
+REVOKE_PERSON_OK = "已撤销 {name} 的{role}身份，对方从下一条消息起是普通客户。"
+REVOKE_PERSON_NONE = "名单里没有叫「{name}」的员工或管理员。发送「员工」查看名单。"
+REVOKE_PERSON_MANY = "有 {count} 位叫「{name}」，请在管理后台的员工页撤销。"
+REVOKE_SELF = "不能撤销你自己。"
+TEAM_HEAD = "已绑定的员工和管理员（{count} 人）："
+TEAM_LINE = "{n}. {name}（{role}，{at} 绑定{by}）"
+TEAM_BY = "，{by} 邀请"
+TEAM_NONE = "还没有人绑定。发送「邀请 名字」生成邀请码。"
+TEAM_SETTING_ADMINS = "另有 {count} 位管理员写在配置 ADMIN_OPENIDS 里。"
+TEAM_MORE = "……共 {count} 人，完整名单见管理后台的员工页。"
+UNNAMED = "未署名"
 INVITE_UNAVAILABLE = "暂时不可用：现在无法生成邀请码（Redis 连不上），请稍后再试。"
 ADMIN_UNAVAILABLE = "暂时不可用：这个操作需要 Redis，现在连不上（搜索不受影响），请稍后再试。"
 REINDEX_STARTED = "已开始重建索引，完成后会把结果发给你。"
@@ -67,7 +104,14 @@ LINK_INDEX_BUSY = "\n索引正在重建，这篇已保存，重建完成后就�
 LINK_INDEX_FAILED = (
     "\n文章已保存，但这台服务器的索引没能更新：{reason}。详细经过已写入服务日志，发送「重建索引」可重试。"
 )
-HOT_EMPTY = "最近 7 天还没有搜索记录。"
+HOT_EMPTY = "最近 {days} 天还没有搜索记录。"
+HOT_USAGE = "用法：热词（最近 7 天），或 热词 30天（1–30 天）"
+HOT_HEAD = "最近 {days} 天客户的热门搜索（共 {total} 次）："
+HOT_ZERO = "客户搜了没有结果的："
+HOT_WEAK = "客户搜了没有直接匹配的："
+HOT_EMPLOYEES = "员工的热门搜索（共 {total} 次）："
+HOT_LINE = "{n}. {query}（{count} 次）"
+HOT_NONE = "（无）"
 
 TEACH_SYNONYM_USAGE = (
     "用法：同义 词A 词B\n以后搜索词A时也会搜索词B（词B的结果排在词A的同等结果之后）。例如：同义 抖音运营 双微一抖\n"

@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from config import clock
+from config.clock import DEFAULT_TIMEZONE
 from config.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +126,7 @@ class Settings:
     reply_deadline: float = 4.0
     replay_window: int = 300
     result_link_ttl: int = 86400
-    site_timezone: str = "Asia/Shanghai"
+    site_timezone: str = DEFAULT_TIMEZONE
     handoff: str = ""
     log_level: str = "INFO"
     company_name: str = ""
@@ -136,8 +138,8 @@ class Settings:
 
     @property
     def tz(self) -> ZoneInfo:
-        """SITE_TIMEZONE as a time zone."""
-        return ZoneInfo(self.site_timezone)
+        """SITE_TIMEZONE as a time zone (``config.clock``)."""
+        return clock.zone(self.site_timezone)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with some fields replaced (CLI options, tests)."""
@@ -219,6 +221,15 @@ MESSAGE_MODES = ("plain", "compat", "safe")
 _ACCOUNT_ID = re.compile(r"^gh_[A-Za-z0-9_]{1,40}$")
 
 
+def _timezone(raw: str) -> str:
+    name = raw or DEFAULT_TIMEZONE
+    try:
+        clock.zone(name)
+    except ValueError:
+        raise ConfigError(f"SITE_TIMEZONE={raw!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
+    return name
+
+
 def _short_text(name: str, raw: str, limit: int = 20) -> str:
     # Names go into titles and copy: a sentence here is a mistake, and braces would read as slots.
     if len(raw) > limit or re.search(r"[{}\[\]<>\n]", raw):
@@ -257,11 +268,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"WECHAT_ACCOUNT_ID={raw['WECHAT_ACCOUNT_ID']!r} 应是 gh_ 开头的原始 ID")
     if secrets["secret_key"] and not _is_placeholder(secrets["secret_key"]) and len(secrets["secret_key"]) < 16:
         raise ConfigError("SECRET_KEY 至少需要 16 个字符")
-    try:
-        ZoneInfo(raw["SITE_TIMEZONE"] or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = raw["SITE_TIMEZONE"]
-        raise ConfigError(f"SITE_TIMEZONE={zone!r} 不是时区名称（例如 Asia/Shanghai、Asia/Hong_Kong）") from None
     if raw["HANDOFF"].lower() not in ("", "kf", "card"):
         raise ConfigError(f"HANDOFF={raw['HANDOFF']!r} 只能是 kf（转给客服系统）或留空（回复联系方式）")
     if raw["LOG_LEVEL"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -295,7 +301,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reply_deadline=_number("REPLY_DEADLINE", raw["REPLY_DEADLINE"], float, 0.5, 4.8),
         replay_window=_number("REPLAY_WINDOW", raw["REPLAY_WINDOW"], int, 10, 86400),
         result_link_ttl=_number("RESULT_LINK_TTL", raw["RESULT_LINK_TTL"], int, 60, 30 * 86400),
-        site_timezone=raw["SITE_TIMEZONE"] or "Asia/Shanghai",
+        site_timezone=_timezone(raw["SITE_TIMEZONE"]),
         handoff=raw["HANDOFF"].lower(),
         log_level=raw["LOG_LEVEL"].upper(),
         company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),

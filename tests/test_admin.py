@@ -538,7 +538,8 @@ def test_hot_queries_after_bot_searches(admin, wechat):
     page = admin.get("/admin/queries").text
     for days in (7, 30):
         period = section(page, f"days-{days}")
-        top, zero = period.split("没有结果的搜索")[0], period.split("没有结果的搜索")[1]
+        clients = period.split(f'id="days-{days}-employee"')[0]
+        top, zero = clients.split("客户搜了没有结果的")[0], clients.split("客户搜了没有结果的")[1]
         assert "私域流量" in top
         assert re.search(rf">{unique}</a><span class=\"count\">6 次", top)
         assert re.search(rf">{unique}</a><span class=\"count\">6 次", zero.split("没有直接匹配")[0])
@@ -552,10 +553,10 @@ def invites_of(user: Admin) -> list[dict]:
     page = user.get("/admin/invites").text
     rows = re.findall(
         r'data-label="邀请码"[^>]*>(\w+)</td>\s*<td data-label="角色">(\S+)</td>\s*'
-        r'<td data-label="创建者"[^>]*>([^<]+)</td>',
+        r'<td data-label="给谁">([^<]*)</td>\s*<td data-label="创建者"[^>]*>([^<]+)</td>',
         page,
     )
-    return [{"code": c, "role": r, "by": b} for c, r, b in rows]
+    return [{"code": c, "role": r, "name": n, "by": b} for c, r, n, b in rows]
 
 
 def new_code(user: Admin, role: str = "employee") -> str:
@@ -649,7 +650,7 @@ def test_invite_codes_are_listed_until_used_revoked_or_expired(store):
     listed = {i["code"]: i for i in store.people.invites()}
     assert set(listed) == {used, kept, revoked}
     assert listed[kept]["by"] == "dashboard" and listed[kept]["expires"] - listed[kept]["at"] == INVITE_TTL
-    assert store.people.redeem_invite(used) == "employee"
+    assert store.people.redeem_invite(used)["role"] == "employee"
     assert store.people.revoke_invite(revoked) and not store.people.revoke_invite(revoked)
     assert [i["code"] for i in store.people.invites()] == [kept]
     raw.delete(prefix + "invite:" + kept)  # expired

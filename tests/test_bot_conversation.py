@@ -152,14 +152,15 @@ def test_a_number_without_a_list_is_searched(wechat):
 
 def test_stale_number_after_role_change_never_shows_internal(wechat, redis_url, internal_urls, bot_app):
     admin = WeChatServer(bot_app.test_client(), TOKEN, AES_KEY, APPID)
-    code = re.search(r"邀请码：(\w+)", admin.text(ADMIN, "邀请").text).group(1)
     user = new_openid("emp")
+    name = "员工" + user[-6:]
+    code = re.search(r"邀请码：(\w+)", admin.text(ADMIN, f"邀请 {name}").text).group(1)
     assert wechat.text(user, f"绑定 {code}").text == texts.BIND_OK.format(role="员工")
     shown = wechat.text(user, "私域流量").text
     shown += "\n" + wechat.text(user, "更多").text
     internal_numbers = [n for n, (url, _) in enumerate(LINK.findall(shown), 1) if url in internal_urls]
     assert internal_numbers, "an employee sees internal content"
-    redis.Redis.from_url(redis_url).delete(f"caselink:role:{user}")  # an admin revokes the role in Redis
+    assert admin.text(ADMIN, f"撤销 {name}").text == texts.REVOKE_PERSON_OK.format(name=name, role="员工")
     for n in internal_numbers:
         assert wechat.text(user, str(n)).text == texts.PICK_GONE.format(n=n)
     page = wechat.text(user, "更多").text
@@ -313,7 +314,7 @@ def test_scripted_conversation(scripted_app, api, internal_urls):
     assert pushed["touser"] == ADMIN
     assert re.match(r"索引重建完成：\d+ 篇内容，0 个问题，版本 gen-", pushed["text"]["content"])
     hot = wx.text(ADMIN, "热词", "safe").text
-    top, zero = hot.split("没有结果的搜索：")[:2]
+    top, zero = hot.split(texts.HOT_ZERO)[:2]
     assert "私域流量" in top
     assert unique in zero
     assert wx.text(ADMIN, "状态", "safe").text.startswith("索引：")

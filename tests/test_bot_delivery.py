@@ -143,8 +143,8 @@ def test_refused_push_is_delivered_with_the_next_message(make_app, api, errcode)
     finish(app)  # the late answer has been handled (kept)
     nxt = wechat.text(ADMIN, "帮助", "safe")
     assert nxt.text.startswith(texts.PENDING_PREFIX + "\n已收录：慢慢打开的文章")
-    assert nxt.text.endswith(texts.HELP)
-    assert wechat.text(ADMIN, "帮助").text == texts.HELP  # delivered once
+    assert nxt.text.endswith(texts.ADMIN_HELP)
+    assert wechat.text(ADMIN, "帮助").text == texts.ADMIN_HELP  # delivered once
 
 
 def test_unreachable_api_keeps_the_answer_too(make_app, api):

@@ -64,7 +64,7 @@ def test_invites_are_single_use_and_expire_in_7_days(store, raw):
     code = store.people.create_invite("employee", "admin")
     assert len(code) == 6
     assert 6 * 86400 < raw.ttl(PREFIX + "invite:" + code) <= 7 * 86400
-    assert store.people.redeem_invite(code) == "employee"
+    assert store.people.redeem_invite(code)["role"] == "employee"
     assert store.people.redeem_invite(code) is None
 
 
@@ -88,12 +88,15 @@ def test_merge_joins_texts_that_fit_and_sends_cards_alone():
     assert (reply, rest) == (big, [big])
 
 
-def test_analytics_by_day(store):
+def test_analytics_by_day_and_audience(store):
     for q, total, weak in [("品牌", 3, False), ("品牌", 3, False), ("zzz", 0, False), ("模糊", 2, True)]:
-        store.analytics.log_query(q, total, weak)
-    assert store.analytics.top_queries("q") == [("品牌", 2), ("zzz", 1), ("模糊", 1)]
-    assert store.analytics.top_queries("q0") == [("zzz", 1)]
-    assert store.analytics.top_queries("qweak") == [("模糊", 1)]
+        store.analytics.log_search(q, "client", total, weak)
+    store.analytics.log_search("内部复盘", "employee", 4, False)
+    assert store.analytics.top("client") == [("品牌", 2), ("zzz", 1), ("模糊", 1)]
+    assert store.analytics.top("client", "zero") == [("zzz", 1)]
+    assert store.analytics.top("client", "weak") == [("模糊", 1)]
+    assert store.analytics.top("employee") == [("内部复盘", 1)]
+    assert store.analytics.totals("client") == (4, 0) and store.analytics.totals("employee", 30) == (1, 0)
 
 
 def test_forget_deletes_the_users_keys(store):
@@ -116,7 +119,7 @@ def test_state_without_redis_returns_defaults_and_recovers(private_redis, caplog
         assert store.messages.claim("1", "2", "body", "m9", ttl=60) == RETRY
         assert store.messages.claim("1", "2", "other", "m10", ttl=60) == REPLAY
         assert store.people.create_invite("employee", "a") is None
-        assert store.analytics.top_queries() == []
+        assert store.analytics.top("client") == []
         assert not store.available
     assert sum("Redis 不可用" in r.getMessage() for r in caplog.records) == 1
     private_redis.start()

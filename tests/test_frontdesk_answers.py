@@ -51,7 +51,7 @@ def admin(bot_app) -> Admin:
 
 
 def searched(store) -> list[str]:
-    return [q for q, _ in store.analytics.top_queries("q", 1, 100)]
+    return [q for q, _ in store.analytics.top("client", "all", 1, 100)]
 
 
 @pytest.mark.parametrize(

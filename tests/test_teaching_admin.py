@@ -46,7 +46,7 @@ def teach_section(admin: Admin, query: str, **args) -> str:
 def test_the_hot_words_page_offers_to_teach_each_query(admin, wechat):
     word = unique_word()
     assert wechat.text(new_openid(), word).text.startswith("没有找到")
-    zero = section(admin.get("/admin/queries").text, "days-7").split("没有结果的搜索")[1]
+    zero = section(admin.get("/admin/queries").text, "days-7").split("客户搜了没有结果的")[1]
     assert re.search(rf'href="/admin/search\?q={word}#teach"[^>]*>教它</a>', zero)
     assert "还没有" in teach_section(admin, word)
 

@@ -7,8 +7,10 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     admin_commands,
     conversation,
     frontdesk,
+    hot_words,
     roles,
     sharing,
     teaching,
+    team,
     titles,
 )

@@ -1,4 +1,4 @@
-"""Admin-only commands: 重建索引, 状态, 热词 (forwarded articles: ``bot.chat.forwarding``)."""
+"""Admin-only commands: 重建索引 and 状态 (热词: ``bot.chat.hot_words``; forwarding: ``bot.chat.forwarding``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from bot import buildjob, texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, escape
 from bot.services import Context
+from config import clock
 from config.errors import CaseLinkError
 
 log = logging.getLogger(__name__)
-
-HOT_DAYS = 7
-HOT_LIMIT = 10
 
 
 @router.command("重建索引", admin=True)
@@ -49,7 +47,8 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     else:
         kinds = "，".join(f"{texts.KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.get("by_kind", {}).items()))
         lines.append(f"索引：{stats.get('documents', 0)} 篇" + (f"（{kinds}）" if kinds else ""))
-        lines.append(f"版本：{stats.get('generation', '-')}，构建于 {stats.get('built_at', '-')}")
+        built = clock.fmt_time(stats.get("built_at"), ctx.settings.tz)
+        lines.append(f"版本：{stats.get('generation', '-')}，构建于 {built}")
         lines.append(f"大小：{stats.get('size_bytes', 0) / 1e6:.1f} MB")
         if stats.get("rebuild_needed"):
             lines.append("词典已更改，需要发送「重建索引」")
@@ -58,24 +57,3 @@ def status(ctx: Context, _arg: str = "") -> Reply:
     if build and build["state"] == buildjob.RUNNING:
         lines.append("重建索引：进行中")
     return Text("\n".join(lines))
-
-
-@router.command("热词", admin=True)
-def hot_queries(ctx: Context, _arg: str = "") -> Reply:
-    """The top queries and the queries that found nothing, over the last 7 days."""
-    if not ctx.store.reachable():
-        return Text(texts.ADMIN_UNAVAILABLE)
-    top = ctx.store.analytics.top_queries("q", HOT_DAYS, HOT_LIMIT)
-    if not top:
-        return Text(texts.HOT_EMPTY)
-    parts = [f"最近 {HOT_DAYS} 天热门搜索：", *_ranked(top)]
-    zero = ctx.store.analytics.top_queries("q0", HOT_DAYS, HOT_LIMIT)
-    parts += ["", "没有结果的搜索：", *(_ranked(zero) or ["（无）"])]
-    weak = ctx.store.analytics.top_queries("qweak", HOT_DAYS, 5)
-    if weak:
-        parts += ["", "没有直接匹配的搜索：", *_ranked(weak)]
-    return Text("\n".join(parts))
-
-
-def _ranked(rows: list[tuple[str, int]]) -> list[str]:
-    return [f"{i}. {escape(query)}（{count} 次）" for i, (query, count) in enumerate(rows, 1)]

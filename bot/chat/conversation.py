@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import teaching, texts
-from bot.chat import router
+from bot.chat import router, search_log
+from bot.chat.help import help_for
 from bot.chat.replies import Reply, Text, card, escape, fit_list, shorten
 from bot.links import results_url
 from bot.services import Context
@@ -24,13 +25,13 @@ HELP_WORDS = ("?", "help", "HELP", "Help")
 @router.interpreter(0)
 def help_words(ctx: Context, text: str) -> Reply | None:
     """``?`` / ``help`` alone (``帮助`` is a command)."""
-    return Text(texts.HELP) if text in HELP_WORDS else None
+    return Text(help_for(ctx.role)) if text in HELP_WORDS else None
 
 
 @router.command("帮助")
-def show_help(ctx: Context, _arg: str = "") -> Reply:
-    """The help text."""
-    return Text(texts.HELP)
+def show_help(ctx: Context, arg: str = "") -> Reply:
+    """The help text for the user's role (``bot.chat.help``)."""
+    return Text(help_for(ctx.role, arg))
 
 
 @router.interpreter(10)
@@ -127,9 +128,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         return Text(texts.INDEX_NOT_READY)
     label = escape(shorten(session["q"], 20))
     if offset == 0:
-        tag, query = session["tag"], session["q"]
-        logged = query if not tag else "#" + tag if query == tag else f"#{tag} {query}"
-        ctx.store.analytics.log_query(logged, result.total, result.weak)
+        search_log.record(ctx, session["q"], session["kind"], session["tag"], result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
         ctx.outcome = "none" if result.total == 0 else "weak" if result.weak else "found"
     if not result.hits:

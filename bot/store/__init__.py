@@ -5,9 +5,10 @@
     ├── sessions    the conversation (last search and what was shown)
     ├── flows       a form or question in progress (``bot.chat.router``)
     ├── people      roles and invite codes
+    ├── bind_attempts  limits on guessing invite codes (per user and for everyone)
     ├── logins      failed dashboard logins
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
-    ├── analytics   search counts per day
+    ├── analytics   searches per local day, clients apart from employees
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
@@ -23,6 +24,7 @@ Keys share one prefix (``caselink:``) and every key has an explicit TTL unless i
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -32,6 +34,7 @@ import redis
 from bot.store.admin_sessions import AdminSessions
 from bot.store.analytics import Analytics
 from bot.store.answers import Answers
+from bot.store.bind_attempts import BindAttempts
 from bot.store.builds import Builds
 from bot.store.connection import Connection
 from bot.store.flows import Flows
@@ -51,15 +54,18 @@ __all__ = ["Connection", "Store"]
 class Store:
     """The stores of one app, sharing one Redis connection (see the module docstring)."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0):
+    def __init__(
+        self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0, tz: dt.tzinfo | None = None
+    ):
         self.db = Connection(client, prefix, retry_after)
         self.messages = Messages(self.db)
         self.sessions = Sessions(self.db)
         self.flows = Flows(self.db)
         self.people = People(self.db)
+        self.bind_attempts = BindAttempts(self.db)
         self.logins = Logins(self.db)
         self.admin_sessions = AdminSessions(self.db)
-        self.analytics = Analytics(self.db)
+        self.analytics = Analytics(self.db, tz)  # days are the site's (SITE_TIMEZONE)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
@@ -99,7 +105,7 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "bindfail", "titleseen")]
+        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "titleseen")]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

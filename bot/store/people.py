@@ -1,4 +1,10 @@
-"""Roles granted to users and the one-time invite codes that grant them."""
+"""Roles granted to users and the one-time invite codes that grant them.
+
+role:<openid>   the granted role ("employee" / "admin"): the truth, read on every message
+roles           hash, openid → {"role", "at", "name", "by", "code"}: who they are, for lists
+invite:<code>   {"role", "by", "at", "name"}, expires after 7 days, used once
+invites         zset, code → expiry: the dashboard's list of unused codes
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,11 @@ import redis
 from bot.store.connection import Connection
 
 INVITE_TTL = 7 * 86400
-BIND_FAILURE_TTL = 3600
 MAX_LISTED = 200  # invite codes / role holders shown on the dashboard
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read aloud and typed
 INVITE_LENGTH = 6
+MAX_NAME = 20  # characters of a person's name on an invite
+DASHBOARD = "dashboard"  # the creator of invites made on the dashboard
 
 
 class People:
@@ -29,9 +36,11 @@ class People:
         raw = self._db.call(lambda r: r.get(self._db.key("role", openid)), None)
         return raw.decode("utf-8") if raw else None
 
-    def set_role(self, openid: str, role: str) -> bool:
-        """Grant a role (and list the user among the role holders); False when Redis is unavailable."""
-        entry = json.dumps({"role": role, "at": int(time.time())})
+    def set_role(self, openid: str, role: str, name: str = "", by: str = "", code: str = "") -> bool:
+        """Grant a role and list the user (with the name and inviter of their invite); False without Redis."""
+        entry = json.dumps(
+            {"role": role, "at": int(time.time()), "name": name, "by": by, "code": code}, ensure_ascii=False
+        )
 
         def grant(r: redis.Redis) -> bool:
             pipe = r.pipeline()
@@ -53,8 +62,13 @@ class People:
 
         return self._db.call(revoke, None)
 
+    def holder(self, openid: str) -> dict[str, Any] | None:
+        """What is listed about a role holder (``{"role", "at", "name", "by", "code"}``), if anything."""
+        raw = self._db.call(lambda r: r.hget(self._db.key("roles"), openid), None)
+        return json.loads(raw) if raw else None
+
     def role_holders(self) -> list[dict[str, Any]]:
-        """Users holding a granted role, newest first: ``{"openid", "role", "at"}``."""
+        """Users holding a granted role, newest first: ``{"openid", "role", "at", "name", "by"}``."""
 
         def read(r: redis.Redis) -> list[dict[str, Any]]:
             entries = {k.decode("utf-8"): json.loads(v) for k, v in r.hgetall(self._db.key("roles")).items()}
@@ -64,17 +78,17 @@ class People:
             if gone:  # the role key is the truth; the list is only an index of it
                 r.hdel(self._db.key("roles"), *gone)
             return [
-                {"openid": o, "role": role.decode("utf-8"), "at": entries[o].get("at", 0)}
+                {**entries[o], "openid": o, "role": role.decode("utf-8"), "at": entries[o].get("at", 0)}
                 for o, role in zip(openids, roles, strict=True)
                 if role is not None
             ]
 
         return self._db.call(read, [])
 
-    def create_invite(self, role: str, created_by: str) -> str | None:
-        """Make a one-time invite code valid for 7 days; None when Redis is unavailable."""
+    def create_invite(self, role: str, created_by: str, name: str = "") -> str | None:
+        """Make a one-time invite code valid for 7 days, for ``name`` if given; None when Redis is unavailable."""
         now = int(time.time())
-        blob = json.dumps({"role": role, "by": created_by, "at": now})
+        blob = json.dumps({"role": role, "by": created_by, "at": now, "name": name[:MAX_NAME]}, ensure_ascii=False)
 
         def create(r: redis.Redis, code: str) -> bool:
             if not r.set(self._db.key("invite", code), blob, nx=True, ex=INVITE_TTL):
@@ -91,8 +105,13 @@ class People:
                 return code
         return None
 
-    def redeem_invite(self, code: str) -> str | None:
-        """Use up an invite code and return the role it grants; None if unknown, used or expired."""
+    def peek_invite(self, code: str) -> dict[str, Any] | None:
+        """An unused invite code's ``{"role", "by", "at", "name"}`` without using it up."""
+        raw = self._db.call(lambda r: r.get(self._db.key("invite", code)), None)
+        return json.loads(raw) if raw else None
+
+    def redeem_invite(self, code: str) -> dict[str, Any] | None:
+        """Use up an invite code: ``{"role", "by", "at", "name"}``; None if unknown, used or expired."""
 
         # GETDEL reads and deletes in one step, so two people cannot both redeem one code.
         def redeem(r: redis.Redis) -> bytes | None:
@@ -102,7 +121,7 @@ class People:
             return pipe.execute()[0]
 
         raw = self._db.call(redeem, None)
-        return json.loads(raw)["role"] if raw else None
+        return json.loads(raw) if raw else None
 
     def revoke_invite(self, code: str) -> bool | None:
         """Delete an unused invite code; False when it was already used, expired or unknown; None without Redis."""
@@ -133,12 +152,3 @@ class People:
             ]
 
         return self._db.call(read, [])
-
-    def bind_failures(self, openid: str) -> int:
-        """How many wrong invite codes this user sent in the last hour."""
-        raw = self._db.call(lambda r: r.get(self._db.key("bindfail", openid)), None)
-        return int(raw) if raw else 0
-
-    def add_bind_failure(self, openid: str) -> int:
-        """Count one more wrong invite code (the count expires an hour after the first)."""
-        return self._db.count(self._db.key("bindfail", openid), BIND_FAILURE_TTL)

@@ -1,4 +1,4 @@
-"""How the dashboard shows things: China time and ages, Chinese names, the build report, highlights."""
+"""How the dashboard shows things: local time (SITE_TIMEZONE) and ages, Chinese names, the build report, highlights."""
 
 from __future__ import annotations
 
@@ -8,39 +8,35 @@ import re
 import time
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from markupsafe import Markup, escape
 
-from bot.store.analytics import CHINA
+from bot.services import EXTENSION
+from bot.store.people import DASHBOARD as WEB_CREATOR
 from bot.texts import KIND_NAMES, ROLE_NAMES
+from config import clock
 
 log = logging.getLogger(__name__)
 
 VISIBILITY_NAMES = {"public": "公开", "internal": "内部"}
 MODE_NAMES = {"rebuild": "全量重建", "update": "增量更新"}
-WEB_CREATOR = "dashboard"
 
 
-def _moment(value) -> dt.datetime | None:
-    if isinstance(value, int | float) and value > 0:
-        return dt.datetime.fromtimestamp(value, CHINA)
-    if isinstance(value, str) and value:
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(CHINA)
-    return None
+def _zone() -> dt.tzinfo:
+    # Pages render inside a request: the app's SITE_TIMEZONE (the default zone elsewhere, e.g. tests).
+    if has_app_context() and EXTENSION in current_app.extensions:
+        return current_app.extensions[EXTENSION].settings.tz
+    return clock.zone()
 
 
 def fmt_time(value) -> str:
-    """An epoch or ISO 8601 time as Beijing time, e.g. ``2026-03-01 14:05``; ``-`` when unknown."""
-    moment = _moment(value)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+    """An epoch or ISO 8601 time in SITE_TIMEZONE, e.g. ``2026-03-01 14:05``; ``-`` when unknown."""
+    return clock.fmt_time(value, _zone())
 
 
 def ago(value) -> str:
     """How long ago, in words: 刚刚, 5 分钟前, 3 小时前, 2 天前."""
-    moment = _moment(value)
+    moment = clock.moment(value, _zone())
     if moment is None:
         return ""
     seconds = max(0, time.time() - moment.timestamp())
@@ -88,8 +84,12 @@ def short_openid(openid: str) -> str:
 
 
 def creator(by: str) -> str:
-    """Who made an invite code: the dashboard, or an admin in WeChat."""
-    return "管理后台" if by == WEB_CREATOR else "微信 " + short_openid(by or "?")
+    """Who made an invite code: 管理后台, or the admin in WeChat (by name when their invite had one)."""
+    if by == WEB_CREATOR or not has_app_context():
+        return "管理后台" if by == WEB_CREATOR else short_openid(by or "?")
+    from bot.names import who
+
+    return "微信 " + who(current_app.extensions[EXTENSION], by)
 
 
 def category_name(category: str) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
+from config import clock
 from indexer.document import Document, Problem, SourceResult
 from indexer.sources.decoding import Unreadable, read_text
 from indexer.sources.fields import (
@@ -32,7 +33,6 @@ _CHROME = ("header", "footer", "aside")  # site furniture, dropped only when we 
 _BLOCKS = ("p", "div", "section", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table")
 _LIQUID = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _WECHAT_TIME = re.compile(r"""var\s+ct\s*=\s*["'](\d{9,11})["']""")
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _page_date(metas: dict[str, str], raw: str) -> dt.date | None:
         if when is not None:
             return as_date(when)
     m = _WECHAT_TIME.search(raw)  # WeChat pages carry the publish time only in a script variable
-    return dt.datetime.fromtimestamp(int(m[1]), CHINA).date() if m else None
+    return dt.datetime.fromtimestamp(int(m[1]), clock.zone()).date() if m else None
 
 
 def read_html(path: Path, rel: str, site: SiteInfo) -> SourceResult:

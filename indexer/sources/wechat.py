@@ -18,9 +18,10 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from config import clock
 from indexer.document import Document, Problem, SourceResult
 from indexer.sources.fields import summarize
-from indexer.sources.html_pages import CHINA, html_to_text
+from indexer.sources.html_pages import html_to_text
 from indexer.wechat_api import WeChatAPIClient
 
 __all__ = ["WeChatAPIClient", "WeChatPublished"]
@@ -118,6 +119,6 @@ def _documents(item: dict, problems: list[Problem]) -> list[Document]:
 def _epoch_date(stamp: object) -> dt.date | None:
     # WeChat times are epoch seconds; the account's readers are in China, so date them there.
     try:
-        return dt.datetime.fromtimestamp(int(stamp), CHINA).date() if stamp else None
+        return dt.datetime.fromtimestamp(int(stamp), clock.zone()).date() if stamp else None
     except (TypeError, ValueError, OverflowError, OSError):
         return None

@@ -8,7 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot import texts
 from bot.access import is_invite_code
+from bot.names import clean_name, who
 from bot.services import services
+from bot.store.people import MAX_NAME
 from bot.web.admin import bp
 from bot.web.view import WEB_CREATOR
 
@@ -25,11 +27,13 @@ def invites():
 def create_invite():
     """Make a one-time invite code for an employee or an admin."""
     role = request.form.get("role", "")
-    if role not in texts.ROLE_NAMES:
+    name = clean_name(request.form.get("name", ""))
+    if role not in texts.ROLE_NAMES or len(name) > MAX_NAME:
         abort(400)
-    code = services().store.people.create_invite(role, WEB_CREATOR)
+    code = services().store.people.create_invite(role, WEB_CREATOR, name)
     if code is None:
         abort(503)
+    log.info("管理后台生成了%s邀请码（给 %s）", texts.ROLE_NAMES[role], name or "未署名")
     flash(code, "code")
     return redirect(url_for("admin.invites"))
 
@@ -67,11 +71,12 @@ def revoke_employee():
     if not openid or len(openid) > 64:
         abort(400)
     svc = services()
+    person = who(svc, openid)
     revoked = svc.store.people.revoke_role(openid)
     if revoked is None:
         abort(503)
     if revoked:
-        log.info("管理后台撤销了角色 user=%s", svc.user_hash(openid))
+        log.info("管理后台撤销了 %s 的角色", person)
         flash("已撤销，对方现在是普通客户。", "ok")
     else:
         flash("没有找到这个员工（可能已被撤销）。", "warn")

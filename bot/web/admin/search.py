@@ -6,6 +6,7 @@ from flask import render_template, request
 
 from bot import teaching
 from bot.services import services
+from bot.store.analytics import ALL, AUDIENCES, WEAK, ZERO
 from bot.web.admin import bp
 from bot.web.admin.teaching import TEMPLATE_HELPERS
 from config.errors import CaseLinkError
@@ -49,10 +50,19 @@ def search():
 
 @bp.get("/queries")
 def queries():
-    """Top queries, zero-result and weak queries over 7 and 30 days."""
-    store = services().store
+    """Top, zero-result and weak searches over 7 and 30 days, clients and employees apart."""
+    stats = services().store.analytics
     periods = [
-        (days, {kind: store.analytics.top_queries(kind, days, HOT_LIMIT) for kind in ("q", "q0", "qweak")})
+        (
+            days,
+            {
+                audience: {
+                    "totals": stats.totals(audience, days),
+                    **{kind: stats.top(audience, kind, days, HOT_LIMIT) for kind in (ALL, ZERO, WEAK)},
+                }
+                for audience in AUDIENCES
+            },
+        )
         for days in HOT_PERIODS
     ]
-    return render_template("admin/queries.html", periods=periods)
+    return render_template("admin/queries.html", periods=periods, zone=services().settings.site_timezone)

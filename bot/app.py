@@ -43,12 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)
 
-<<<<<<< HEAD
     title_ideas.shipped(settings)  # a broken config/titles.yaml stops the start with its reason
-    store = Store(connect_redis(settings))
-=======
     store = Store(connect_redis(settings), tz=settings.tz)
->>>>>>> main
     jobs = Jobs()
     metrics = Metrics()
     client = make_wechat_client(settings, store)

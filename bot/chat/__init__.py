@@ -8,6 +8,7 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     conversation,
     frontdesk,
     hot_words,
+    picks,
     roles,
     sharing,
     teaching,

@@ -105,7 +105,8 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending", "titleseen")]
+        kinds = ("session", "listed", "flow", "role", "pending", "misses", "titleseen")
+        keys = [self.db.key(kind, openid) for kind in kinds]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

@@ -45,6 +45,7 @@ EPHEMERAL: dict[str, str] = {
     "wechatpy": "the shared WeChat access token",
     "pickseen": "a pick already counted for this user, query and result today (1 day)",
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
+    "listed": "a user was shown a list in the last week (a late number is told it expired)",
     "misses": "weak or empty searches in a row, per user (30 min)",
     "titleseen": "title ideas already shown in a conversation, for 换一批 (30 min)",
 }

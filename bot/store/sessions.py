@@ -8,6 +8,7 @@ from typing import Any
 from bot.store.connection import Connection
 
 SESSION_TTL = 30 * 60  # a conversation (last search, its pages) lives 30 minutes
+LISTED_TTL = 7 * 86400  # how long "you had a list, it expired" is remembered (a number sent later says so)
 
 
 class Sessions:
@@ -24,4 +25,15 @@ class Sessions:
     def save(self, openid: str, data: dict[str, Any]) -> bool:
         """Store the user's conversation for 30 minutes; False when Redis is unavailable."""
         blob = json.dumps(data, ensure_ascii=False)
-        return bool(self._db.call(lambda r: r.set(self._db.key("session", openid), blob, ex=SESSION_TTL), False))
+
+        def store(r) -> bool:
+            pipe = r.pipeline(transaction=False)
+            pipe.set(self._db.key("session", openid), blob, ex=SESSION_TTL)
+            pipe.set(self._db.key("listed", openid), 1, ex=LISTED_TTL)
+            return bool(pipe.execute()[0])
+
+        return bool(self._db.call(store, False))
+
+    def had_list(self, openid: str) -> bool:
+        """Whether the user was shown a list in the last week (so a number now means one that expired)."""
+        return bool(self._db.call(lambda r: r.exists(self._db.key("listed", openid)), False))

@@ -129,6 +129,7 @@ TEACH_SYNONYM_USAGE = (
 TEACH_SYNONYM_OK = (
     "记住了：以后搜索「{source}」时也会搜索「{target}」，下一条消息起生效。\n取消：取消同义 {source} {target}"
 )
+TEACH_TARGET_EMPTY = "\n提示：「{target}」现在也搜不到内容，这条规则要等有了相关内容才会带来结果。"
 TEACH_SYNONYM_LIST = "已有的同义规则（最新的在前）："
 TEACH_SYNONYM_REMOVED = "已取消 {count} 条同义规则：{names}"
 TEACH_SYNONYM_NONE = "「{source}」没有同义规则。发送「同义」查看已有的规则。"

@@ -31,11 +31,13 @@ ADMIN_HELP_LINES = (
     (("同义", "取消同义"), "· 同义 词A 词B：搜词A时也搜词B；取消同义 词A"),
     (("置顶", "取消置顶"), "· 置顶 N：最近一次搜索的第 N 条排第一；取消置顶"),
     (("收藏标题",), "· 收藏标题 标题原文：把看到的好标题收进标题库（确认后保存）"),
+    (("撤回",), "· 撤回：撤下你最近转发的文章；撤回 关键词：从标题含关键词的转发文章里选一篇撤下"),
 )
 ADMIN_HELP = (
     "管理员命令：\n"
     + "\n".join(line for _, line in ADMIN_HELP_LINES)
-    + "\n· 把公众号文章转发给我：收录到内容库\n\n搜索的用法和客户一样，发送「帮助 搜索」查看。"
+    + "\n· 把公众号文章转发给我：说明读到了什么，回复 1 公开 / 2 内部 / 3 案例后收录"
+    + "\n\n搜索的用法和客户一样，发送「帮助 搜索」查看。"
 )
 
 UNSUPPORTED = "暂时只能识别文字和语音哦。请直接发送关键词搜索文章和案例，回复「帮助」查看用法。"
@@ -109,6 +111,24 @@ REINDEX_FAILED = "索引重建失败：{error}"
 UNEXPECTED_ERROR = "服务器出错了（详情见服务日志），请稍后再试"
 LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
+FORWARD_READ = "读到了：《{title}》，正文 {chars} 字。"
+FORWARD_PARTIAL = "只读到了转发卡片上的标题和摘要：《{title}》（网页没能打开：{reason}）。"
+FORWARD_ASK = "怎么收录？回复 1 公开 / 2 内部 / 3 案例 / 0 取消"
+FORWARD_SUGGEST_INTERNAL = "建议回复 2：{where}里写着「{word}」（回复 3 会收为内部案例）。"
+FORWARD_REPLACED = "（上一篇《{title}》没有收录。）"
+FORWARD_DROPPED = "（刚才转发的《{title}》没有收录：没有回复 1、2 或 3。需要的话请重新转发。）"
+FORWARD_CANCELLED = "已取消，这篇没有收录。"
+FORWARD_DONE = "已收录为{what}：《{title}》。{who}\n回复「撤回」可以撤下。"
+FORWARD_PUBLIC_WHO = "客户和员工都能搜到。"
+FORWARD_INTERNAL_WHO = "只有员工能搜到，客户看不到。"
+WITHDRAW_NONE = "你还没有转发过可以撤回的文章。要撤回别人转发的，请发送「撤回 标题里的词」。"
+WITHDRAW_NOTHING = "没有标题里含「{words}」的转发文章。"
+WITHDRAW_LIST = "标题里含「{words}」的转发文章："
+WITHDRAW_PICK = "回复序号撤回，回复 0 取消。"
+WITHDRAW_CANCELLED = "好的，没有撤回。"
+WITHDRAW_OUT_OF_RANGE = "只列出了 {n} 篇，请回复 1–{n} 之间的序号，或回复 0 取消。"
+WITHDRAW_GONE = "这篇已经撤回了。"
+WITHDRAW_DONE = "已撤回：《{title}》，客户和员工都搜不到了。"
 LINK_INDEX_BUSY = "\n索引正在重建，这篇已保存，重建完成后就能搜到。"
 LINK_INDEX_FAILED = (
     "\n文章已保存，但这台服务器的索引没能更新：{reason}。详细经过已写入服务日志，发送「重建索引」可重试。"

@@ -6,6 +6,7 @@ Importing the package registers every command, interpreter and flow with ``bot.c
 from bot.chat import (  # noqa: F401  (they register themselves; one a line, so merges stay small)
     admin_commands,
     conversation,
+    forwarding,
     frontdesk,
     hot_words,
     picks,
@@ -14,4 +15,5 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     teaching,
     team,
     titles,
+    withdrawal,
 )

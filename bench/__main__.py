@@ -1,4 +1,4 @@
-"""`python -m bench search|quality`: figures printed, never asserted."""
+"""`python -m bench search|quality|web|analytics`: figures printed, never asserted."""
 
 from __future__ import annotations
 
@@ -120,6 +120,17 @@ def quality(verbose: bool) -> None:
             if verbose:
                 for miss in scores.misses:
                     click.echo(f"    miss: {miss}")
+
+
+@main.command()
+@click.option("--queries", default=300_000, show_default=True, help="distinct searches in the flood")
+@click.option("--repeat", default=5, show_default=True, help="timed reads; the median is printed")
+@click.option("--threads", default=8, show_default=True, help="threads logging the flood at once")
+def analytics(queries: int, repeat: int, threads: int) -> None:
+    """热词 and /admin/queries after a flood of distinct searches (a private redis-server)."""
+    from bench.analytics_bench import run
+
+    run(queries, repeat, echo=click.echo, threads=threads)
 
 
 main()

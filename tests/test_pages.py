@@ -440,3 +440,21 @@ def test_a_person_who_opens_a_wrong_address_gets_a_chinese_page(bot_app, path, s
 def test_machine_endpoints_keep_short_plain_text_errors(bot_app):
     response = bot_app.test_client().put("/wechat")
     assert response.status_code == 405 and response.mimetype == "text/plain"
+
+
+def test_a_state_is_accepted_once(client, api, bot_app, store, internal):
+    employee = new_openid("employee")
+    store.people.set_role(employee, "employee")
+    token = token_for(INTERNAL_QUERY, "employee")
+    back = wechat_round_trip(client, api, token, employee)
+    assert shows_internal(back.get_data(as_text=True), internal)
+    replay_url = back.request.full_path  # ?code=…&state=… as a proxy log or the history keeps it
+
+    thief = bot_app.test_client()  # with the nonce cookie of that round trip, but no viewer cookie
+    thief.set_cookie(oauth.NONCE_COOKIE, client.get_cookie(oauth.NONCE_COOKIE, path="/r/").value, path="/r/")
+    replayed = thief.get(replay_url, headers={"User-Agent": WECHAT_UA})
+    html = replayed.get_data(as_text=True)
+    assert replayed.status_code == 200 and not shows_internal(html, internal)
+    assert "内部内容请在公众号对话中查看" in html
+    assert len(api.calls_to("/sns/oauth2/access_token")) == 1  # the replayed code was never exchanged
+    assert oauth.VIEWER_COOKIE not in replayed.headers.get("Set-Cookie", "")

@@ -8,6 +8,7 @@
     ├── bind_attempts  limits on guessing invite codes (per user and for everyone)
     ├── logins      failed dashboard logins
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
+    ├── once        tokens used once (OAuth state)
     ├── analytics   searches per local day, clients apart from employees
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
@@ -42,6 +43,7 @@ from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.misses import Misses
+from bot.store.once import Once
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
@@ -65,6 +67,7 @@ class Store:
         self.bind_attempts = BindAttempts(self.db)
         self.logins = Logins(self.db)
         self.admin_sessions = AdminSessions(self.db)
+        self.once = Once(self.db)
         self.analytics = Analytics(self.db, tz)  # days are the site's (SITE_TIMEZONE)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)

@@ -40,6 +40,7 @@ EPHEMERAL: dict[str, str] = {
     "bindguess": "invite codes tried by everyone together (1 h)",
     "loginfail": "wrong dashboard tokens per address (10 min)",
     "adminsession": "dashboard logins (1 h idle, 12 h at most)",
+    "once": "tokens already used once, e.g. OAuth state (as long as they could be valid)",
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
     "wechatpy": "the shared WeChat access token",

@@ -64,18 +64,22 @@ class Rule:
 class Ruleset:
     """Rules compiled for matching in one worker (keys computed with this worker's dictionary)."""
 
-    rewrites: list[tuple[tuple[str, ...], Rule]] = field(default_factory=list)
+    rewrites: dict[str, list[tuple[tuple[str, ...], Rule]]] = field(default_factory=dict)  # by first word
     pins: dict[str, list[Rule]] = field(default_factory=dict)
+
+    def _rewrites(self, words: tuple[str, ...]) -> list[tuple[tuple[str, ...], Rule]]:
+        return [item for word in dict.fromkeys(words) for item in self.rewrites.get(word, ())]
 
     def expansions(self, words: tuple[str, ...]) -> list[str]:
         """The other queries a query of ``words`` also searches."""
-        found = (rewrite(words, source, rule.target) for source, rule in self.rewrites)
+        found = (rewrite(words, source, rule.target) for source, rule in self._rewrites(words))
         return list(dict.fromkeys(q for q in found if q))
 
     def matching(self, words: tuple[str, ...]) -> list[Rule]:
         """Every rule that applies to a query of ``words`` (pins first)."""
         pins = self.pins.get(" ".join(words), [])
-        return [*pins, *(rule for source, rule in self.rewrites if rewrite(words, source, rule.target))]
+        rewrites = [rule for source, rule in self._rewrites(words) if rewrite(words, source, rule.target)]
+        return [*pins, *sorted(rewrites, key=lambda r: -r.at)]
 
 
 def compile_rules(records: list[dict[str, Any]]) -> Ruleset:
@@ -86,7 +90,7 @@ def compile_rules(records: list[dict[str, Any]]) -> Ruleset:
         if not words:
             continue
         if rule.type == REWRITE and rule.target:
-            ruleset.rewrites.append((words, rule))
+            ruleset.rewrites.setdefault(words[0], []).append((words, rule))
         elif rule.type == PIN and rule.doc:
             ruleset.pins.setdefault(" ".join(words), []).append(rule)
     return ruleset
@@ -166,6 +170,11 @@ def search_options(store: Store, query: str, now: float | None = None) -> dict[s
     if lifted := {doc: lift(score) for doc, score in picks.items() if score >= LIFT_THRESHOLD}:
         options["lifted"] = lifted
     return options
+
+
+def finds_nothing(searcher, text: str) -> bool:
+    """Whether ``text`` finds nothing even for employees (a rewrite to it would add nothing yet)."""
+    return searcher.search(text, audience="employee", limit=1).total == 0
 
 
 def lift(picks: float) -> float:

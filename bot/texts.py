@@ -13,6 +13,7 @@ HELP = (
     "· 更多 / 下一页：翻到下一页\n"
     "· 回复序号（如 2）：得到可转发的卡片\n"
     "· 分享 序号（如 分享 2）：得到朋友圈、微博等分享文案\n"
+    "· 标题 品牌 [产品]：5 个标题灵感，回复「换一批」再来 5 个\n"
     "· 最新：看最新发布的内容\n"
     "· 绑定 邀请码：员工绑定身份\n"
     "· 帮助：再看一遍这段说明"
@@ -29,11 +30,14 @@ ADMIN_HELP_LINES = (
     (("状态", "重建索引"), "· 状态：索引和 Redis 的情况；重建索引：重新读取全部内容"),
     (("同义", "取消同义"), "· 同义 词A 词B：搜词A时也搜词B；取消同义 词A"),
     (("置顶", "取消置顶"), "· 置顶 N：最近一次搜索的第 N 条排第一；取消置顶"),
+    (("收藏标题",), "· 收藏标题 标题原文：把看到的好标题收进标题库（确认后保存）"),
+    (("撤回",), "· 撤回：撤下你最近转发的文章；撤回 关键词：从标题含关键词的转发文章里选一篇撤下"),
 )
 ADMIN_HELP = (
     "管理员命令：\n"
     + "\n".join(line for _, line in ADMIN_HELP_LINES)
-    + "\n· 把公众号文章转发给我：收录到内容库\n\n搜索的用法和客户一样，发送「帮助 搜索」查看。"
+    + "\n· 把公众号文章转发给我：说明读到了什么，回复 1 公开 / 2 内部 / 3 案例后收录"
+    + "\n\n搜索的用法和客户一样，发送「帮助 搜索」查看。"
 )
 
 UNSUPPORTED = "暂时只能识别文字和语音哦。请直接发送关键词搜索文章和案例，回复「帮助」查看用法。"
@@ -47,6 +51,8 @@ MORE_HINT = "，回复「更多」看下一页"
 RESULTS_LINK = '<a href="{url}">查看全部 {total} 条</a>'
 PAGE_INTERNAL_NOTE = "这里只列出公开内容。内部内容请在公众号对话中查看。"
 FOUND = "找到 {total} 条与「{query}」相关的内容："
+# The first `strong` hits are about the query; the rest are offered as maybe related.
+FOUND_STRONG = "找到 {strong} 条与「{query}」直接相关的内容，另有 {rest} 条可能相关："
 CORRECTED = "（已按「{corrected}」搜索）"
 WEAK = "没有与「{query}」直接匹配的内容，以下是可能相关的阅读："
 NOTHING = "没有找到与「{query}」相关的内容。"
@@ -58,6 +64,14 @@ NO_MORE = "「{query}」的结果已经全部显示了。换个关键词试试�
 NO_SESSION = "还没有可以翻页的搜索，请先发送关键词。"
 PAGING_UNAVAILABLE = "现在暂时不能翻页，请直接发送关键词搜索。"
 PICK_GONE = "第 {n} 条已失效（内容已更新或你没有查看权限），请重新搜索。"
+PICK_RANGE = "只有 {count} 条，回复 1–{count} 选一条。"
+PICK_ONLY_ONE = "只有 1 条，回复 1 选它。"
+PICK_TOO_FAR = "只能选前 {count} 条，请换个关键词缩小范围。"
+PICK_EXPIRED = "刚才的列表已经过期了（30 分钟没有操作）。请重新发送关键词搜索。"
+PICK_NO_LIST = "还没有可以选的列表，请先发送关键词搜索。"
+PICK_OTHERS = "你选的另外几条："
+FIRST_PAGE = "已经是第一页了。回复「更多」看下一页。"
+LINK_TOO_LONG = "（链接太长，回复 {n} 得到卡片）"
 PENDING_PREFIX = "你之前的消息的结果："
 TRIMMED = "……（内容太长，后面的没有显示）"
 
@@ -99,6 +113,24 @@ REINDEX_FAILED = "索引重建失败：{error}"
 UNEXPECTED_ERROR = "服务器出错了（详情见服务日志），请稍后再试"
 LINK_ADDED = "已收录：{title}"
 LINK_FAILED = "没能收录这篇文章：{error}"
+FORWARD_READ = "读到了：《{title}》，正文 {chars} 字。"
+FORWARD_PARTIAL = "只读到了转发卡片上的标题和摘要：《{title}》（网页没能打开：{reason}）。"
+FORWARD_ASK = "怎么收录？回复 1 公开 / 2 内部 / 3 案例 / 0 取消"
+FORWARD_SUGGEST_INTERNAL = "建议回复 2：{where}里写着「{word}」（回复 3 会收为内部案例）。"
+FORWARD_REPLACED = "（上一篇《{title}》没有收录。）"
+FORWARD_DROPPED = "（刚才转发的《{title}》没有收录：没有回复 1、2 或 3。需要的话请重新转发。）"
+FORWARD_CANCELLED = "已取消，这篇没有收录。"
+FORWARD_DONE = "已收录为{what}：《{title}》。{who}\n回复「撤回」可以撤下。"
+FORWARD_PUBLIC_WHO = "客户和员工都能搜到。"
+FORWARD_INTERNAL_WHO = "只有员工能搜到，客户看不到。"
+WITHDRAW_NONE = "你还没有转发过可以撤回的文章。要撤回别人转发的，请发送「撤回 标题里的词」。"
+WITHDRAW_NOTHING = "没有标题里含「{words}」的转发文章。"
+WITHDRAW_LIST = "标题里含「{words}」的转发文章："
+WITHDRAW_PICK = "回复序号撤回，回复 0 取消。"
+WITHDRAW_CANCELLED = "好的，没有撤回。"
+WITHDRAW_OUT_OF_RANGE = "只列出了 {n} 篇，请回复 1–{n} 之间的序号，或回复 0 取消。"
+WITHDRAW_GONE = "这篇已经撤回了。"
+WITHDRAW_DONE = "已撤回：《{title}》，客户和员工都搜不到了。"
 LINK_INDEX_BUSY = "\n索引正在重建，这篇已保存，重建完成后就能搜到。"
 LINK_INDEX_FAILED = (
     "\n文章已保存，但这台服务器的索引没能更新：{reason}。详细经过已写入服务日志，发送「重建索引」可重试。"
@@ -119,6 +151,7 @@ TEACH_SYNONYM_USAGE = (
 TEACH_SYNONYM_OK = (
     "记住了：以后搜索「{source}」时也会搜索「{target}」，下一条消息起生效。\n取消：取消同义 {source} {target}"
 )
+TEACH_TARGET_EMPTY = "\n提示：「{target}」现在也搜不到内容，这条规则要等有了相关内容才会带来结果。"
 TEACH_SYNONYM_LIST = "已有的同义规则（最新的在前）："
 TEACH_SYNONYM_REMOVED = "已取消 {count} 条同义规则：{names}"
 TEACH_SYNONYM_NONE = "「{source}」没有同义规则。发送「同义」查看已有的规则。"
@@ -149,3 +182,25 @@ SHARE_HEAD = "「{title}」的分享文案，复制即可使用："
 SHARE_MOMENTS = "【朋友圈】"
 SHARE_WEIBO = "【微博】（{length} 字，链接按 10 字计）"
 SHARE_PAGE = '小红书、短视频脚本和私信客户的文案：<a href="{url}">打开分享页</a>'
+
+# Title ideas (bot.chat.titles).
+TITLES_HEAD = "「{brand}」的 {count} 个标题灵感{platform}："
+TITLES_HEAD_PLAIN = "{count} 个标题灵感{platform}（发送「标题 品牌 产品」可以换成你的品牌）："
+TITLES_PLATFORM = "（适合{platform}）"
+TITLES_HINT = "回复「换一批」再来 5 个；「标题 小红书 品牌」只看适合小红书的。"
+TITLES_NONE = "没有找到合适的标题模板，换个说法试试，例如：标题 青藤互动 小程序"
+TITLES_ALL_SEEN = "这一组的标题灵感都给过了，换个品牌、产品或平台试试，例如：标题 抖音 {brand}"
+TITLES_NO_REQUEST = "先发送「标题 品牌 [产品]」，例如：标题 青藤互动 小程序；然后回复「换一批」。"
+TITLES_UNAVAILABLE = "现在暂时不能换一批，请重新发送「标题 品牌」。"
+TITLE_SAVE_USAGE = "把看到的好标题发给我：收藏标题 标题原文。我会把品牌、产品和数字换成可以替换的位置。"
+TITLE_PROPOSED = (
+    "建议收成这个模板：\n{pattern}\n风格：{style}{marked}\n"
+    "回复「确认」保存，「取消」放弃；也可以直接发改好的模板（可用 {{品牌}} {{产品}} {{行业}} {{人群}} {{数字}}）。"
+)
+TITLE_MARKED = "；换掉的词：{words}"
+TITLE_NOTHING_MARKED = "（没有认出品牌、产品或数字，可以自己改好再发）"
+TITLE_BAD = "这个模板用不了：{problem}。请改好再发，或回复「取消」。"
+TITLE_SAVED = "已收进标题库（编号 {id}）。以后发送「标题 品牌」时就可能用到它；管理后台「标题库」页可以修改。"
+TITLE_EXISTS = "标题库里已经有这个模板了（编号 {id}）。"
+TITLE_CANCELLED = "好的，没有保存。"
+TITLE_SAVE_FAILED = "现在暂时无法保存（Redis 不可用），请稍后再试。"

@@ -236,16 +236,17 @@ def test_lists_are_trimmed_by_whole_items_within_2048_bytes():
     assert text.endswith(texts.LIST_HINT + "。")
 
 
-def test_a_hit_too_long_to_fit_is_skipped_not_cut():
+def test_a_hit_too_long_to_fit_is_listed_by_title_never_cut():
     hits = [
         make_hit(1, "很长的链接", "https://example.com/" + "x" * 3000),
         make_hit(2, "短标题", "https://example.com/ok"),
     ]
     text, shown = fit_list("结果：", hits, 1, "")
-    assert shown == 0
-    assert "<a" not in text
-    text, shown = fit_list("结果：", hits[1:], 1, "")
-    assert shown == 1 and links(text) == [("https://example.com/ok", "短标题")]
+    assert shown == 2  # the page moves on: nothing is left behind for 更多 to repeat
+    first = text.splitlines()[1]
+    assert first.startswith("1. 很长的链接（案例") and first.endswith(texts.LINK_TOO_LONG.format(n=1))
+    assert "x" * 100 not in text
+    assert links(text) == [("https://example.com/ok", "短标题")]
 
 
 def test_every_reply_in_a_long_session_fits(wechat):

@@ -55,7 +55,7 @@ def test_a_rewrite_added_on_the_preview_applies_to_the_next_message(admin, wecha
     word, client = unique_word(), new_openid()
     page = admin.post("/admin/rules/rewrite", {"query": word, "target": "双微一抖", "back": "search"})
     assert page.request.path == "/admin/search" and page.request.args["q"] == word
-    assert f"已添加：搜索「{word}」时也搜索「双微一抖」" in page.text
+    assert f"已添加：搜索「{word}」时也搜索「双微一抖」" in page.text and "搜不到" not in page.text
     teach = text_of(section(page.text, "teach"))
     assert f"搜索「 {word} 」时也搜索「双微一抖」" in teach and "管理后台" in teach
     assert fmt_time(time.time())[:13] in teach  # when: the hour it was made
@@ -150,3 +150,10 @@ def test_teaching_forms_need_a_csrf_token(admin, bot_app):
         assert admin.post(path, {**form, "csrf_token": "forged"}, token=False).status_code == 400
     assert rules.count() == before
     assert admin.post("/admin/rules/rewrite", {"query": "长" * 101, "target": "x"}).status_code == 400
+
+
+def test_a_rewrite_to_words_that_find_nothing_is_kept_with_a_warning(admin, bot_app):
+    word, nowhere = unique_word(), unique_word()
+    page = admin.post("/admin/rules/rewrite", {"query": word, "target": nowhere, "back": "search"})
+    assert "已添加" in page.text and f"提示：「{nowhere}」现在也搜不到内容" in page.text
+    assert any(r["target"] == nowhere for r in bot_app.extensions["caselink"].store.rules.all())

@@ -48,6 +48,9 @@ def test_a_synonym_taught_in_chat_applies_to_the_next_message(wechat):
     assert wechat.text(client, word).text.startswith("没有找到")
     taught = wechat.text(ADMIN, f"同义 {word} 双微一抖").text
     assert taught.startswith("记住了") and f"「{word}」" in taught and "「双微一抖」" in taught
+    assert "搜不到" not in taught
+    nowhere = wechat.text(ADMIN, f"同义 {word} {unique_word()}").text
+    assert nowhere.startswith("记住了") and "现在也搜不到内容" in nowhere
     # the same key however it is typed: case, punctuation, filler around it
     for typed in (word, f"{word.upper()}？", f"有没有{word}的文章"):
         answer = wechat.text(client, typed).text
@@ -56,6 +59,7 @@ def test_a_synonym_taught_in_chat_applies_to_the_next_message(wechat):
     assert f"· {word} → 双微一抖" in wechat.text(ADMIN, "同义").text
     assert "已取消 1 条同义规则" in wechat.text(ADMIN, f"取消同义 {word} 双微一抖").text
     assert wechat.text(client, word).text.startswith("没有找到")
+    assert "已取消 1 条同义规则" in wechat.text(ADMIN, f"取消同义 {word}").text  # every rewrite of the word
     assert f"「{word}」没有同义规则" in wechat.text(ADMIN, f"取消同义 {word}").text
 
 

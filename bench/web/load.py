@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import random
 import secrets
@@ -33,7 +34,25 @@ from yarl import URL
 from tests.wechat_client import decrypt, encrypt, message_xml, signature, xml_fields
 
 COMMAND_WORDS = frozenset(
-    ["帮助", "?", "help", "HELP", "Help", "更多", "下一页", "最新", "案例", "文章", "绑定", "分享"]
+    [
+        "帮助",
+        "?",
+        "help",
+        "HELP",
+        "Help",
+        "更多",
+        "下一页",
+        "上一页",
+        "上页",
+        "前一页",
+        "最新",
+        "案例",
+        "文章",
+        "绑定",
+        "分享",
+        "标题",
+        "换一批",
+    ]
 )
 SCRIPT = ("search",) * 14 + ("more",) * 3 + ("pick",) * 2 + ("help",)
 ACCOUNT = "gh_caselink_bench"
@@ -84,7 +103,7 @@ class RequestFactory:
         self.keys = keys
         # A generated "query" that is a command (最新, 文章, 帮助…) is not a search: the bot rightly
         # answers it as the command, which the checks would count as a wrong answer.
-        self.queries = [q for q in queries if q not in COMMAND_WORDS]
+        self.queries = [q for q in queries if q not in COMMAND_WORDS and not front_desk_answers(q)]
         queries = self.queries
         # distinct: take the queries in turn, each once (until the list runs out), instead of at random
         self._turn = itertools.cycle(dict.fromkeys(queries)) if distinct else None
@@ -149,6 +168,25 @@ class RequestFactory:
         """Scripts built as they are needed (long runs, whose timestamps must stay fresh)."""
         while True:
             yield self.script()
+
+
+@functools.cache
+def _shipped_desk():
+    from bot.chat.frontdesk.desk import Desk
+    from bot.chat.frontdesk.rules import load_defaults
+    from config.settings import CONFIG_DIR
+
+    return Desk(load_defaults(CONFIG_DIR))
+
+
+def front_desk_answers(query: str) -> bool:
+    """Whether the bot answers ``query`` other than by searching it: a pick (``五个``, ``第六``) or a
+    fixed answer of the shipped front desk (config/replies.yaml)."""
+    from bot.chat.picking import parse_picks
+
+    desk = _shipped_desk()
+    answered = desk.answer_for(query, "client") is not None or desk.contains(query, "client") is not None
+    return answered or parse_picks(query) is not None
 
 
 @dataclass
@@ -423,7 +461,8 @@ def check(record: Record, keys: Keys, echo_text: str | None = None) -> str | Non
     ok = {
         "search": content.startswith(SEARCH_OK),
         "more": content.startswith(MORE_OK),
-        "pick": content.startswith(SEARCH_OK) or "已失效" in content,
+        # a number past a short list is told how many there are (只有 2 条，回复 1–2 选一条。)
+        "pick": content.startswith((*SEARCH_OK, "只有 ")) or "已失效" in content,
         "help": HELP_WORD in content and "更多" in content,
     }[kind]
     return None if ok else f"unexpected {kind} answer"

@@ -6,10 +6,14 @@ Importing the package registers every command, interpreter and flow with ``bot.c
 from bot.chat import (  # noqa: F401  (they register themselves; one a line, so merges stay small)
     admin_commands,
     conversation,
+    forwarding,
     frontdesk,
     hot_words,
+    picks,
     roles,
     sharing,
     teaching,
     team,
+    titles,
+    withdrawal,
 )

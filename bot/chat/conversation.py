@@ -10,13 +10,13 @@ from collections.abc import Callable
 from bot import teaching, texts
 from bot.chat import router, search_log
 from bot.chat.help import help_for
-from bot.chat.replies import Reply, Text, card, escape, fit_list, shorten
+from bot.chat.replies import Reply, Text, escape, fit_list, shorten
 from bot.links import results_url
 from bot.services import Context
 from config.errors import IndexNotReady
 
 PAGE_SIZE = 5
-MAX_REMEMBERED = 50  # numbers a user can pick from in one conversation
+MAX_REMEMBERED = 200  # numbers a user can pick from in one conversation (kept from 1, never shifted)
 ZERO_RESULT_LATEST = 3
 KIND_WORDS = {"案例": "case", "文章": "article"}
 HELP_WORDS = ("?", "help", "HELP", "Help")
@@ -32,12 +32,6 @@ def help_words(ctx: Context, text: str) -> Reply | None:
 def show_help(ctx: Context, arg: str = "") -> Reply:
     """The help text for the user's role (``bot.chat.help``)."""
     return Text(help_for(ctx.role, arg))
-
-
-@router.interpreter(10)
-def number(ctx: Context, text: str) -> Reply | None:
-    """A bare number picks that result of the conversation."""
-    return pick(ctx, int(text), fallback=text) if text.isdigit() else None
 
 
 @router.interpreter(20)
@@ -67,30 +61,33 @@ def more(ctx: Context, _arg: str = "") -> Reply:
     session = ctx.store.sessions.get(ctx.openid)
     if session is None:
         return Text(texts.NO_SESSION)
+    pages, page = _pages(session)
+    seen = pages[page + 1] if page + 1 < len(pages) else None  # forward again after 上一页
     if session["mode"] == "latest":
-        return _latest_page(ctx, session)
-    if session["next"] >= session.get("total", 0):
+        return _latest_page(ctx, session, seen)
+    if seen is None and session["next"] >= session.get("total", 0):
         return Text(texts.NO_MORE.format(query=escape(shorten(session["q"], 20))))
-    return _search_page(ctx, session)
+    return _search_page(ctx, session, seen)
 
 
-def pick(ctx: Context, number: int, fallback: str = "") -> Reply:
-    """Show result ``number`` of the conversation as a card; numbers it never showed are searched."""
+def previous(ctx: Context, _arg: str = "") -> Reply:
+    """Show the page before the one shown last (``上一页``)."""
+    if not ctx.store.available:
+        return Text(texts.PAGING_UNAVAILABLE)
     session = ctx.store.sessions.get(ctx.openid)
-    ids = session["ids"] if session else []
-    if not 1 <= number <= len(ids):
-        return search(ctx, fallback or str(number))
-    try:
-        # Re-check with the user's current role: the list may predate a role change or a reindex.
-        hit = ctx.services.index.searcher().get(ids[number - 1], audience=ctx.audience)
-    except IndexNotReady:
-        return Text(texts.INDEX_NOT_READY)
-    if hit is None:
-        return Text(texts.PICK_GONE.format(n=number))
-    if session.get("mode") == "search" and not session.get("tag"):  # picks teach the search (bot.teaching)
-        teaching.record_pick(ctx.store, session["q"], hit.id, ctx.services.user_hash(ctx.openid))
-    ctx.hits = 1
-    return card(hit)
+    if session is None:
+        return Text(texts.NO_SESSION)
+    pages, page = _pages(session)
+    if page <= 0:
+        return Text(texts.FIRST_PAGE)
+    if session["mode"] == "latest":
+        return _latest_page(ctx, session, pages[page - 1])
+    return _search_page(ctx, session, pages[page - 1])
+
+
+def _pages(session: dict) -> tuple[list[int], int]:
+    pages = session.get("pages") or [0]
+    return pages, min(session.get("page", len(pages) - 1), len(pages) - 1)
 
 
 def latest(ctx: Context, arg: str = "") -> Reply:
@@ -109,12 +106,15 @@ def kind_search(word: str) -> Callable[[Context, str], Reply]:
     return handler
 
 
-def _search_page(ctx: Context, session: dict) -> Reply:
+def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Reply:
+    """A page of the search: the next unseen one, or the one starting at ``offset`` (seen before)."""
+    fresh = not session.get("pages")  # the first page of a new search: counted and logged once
+    offset = session["next"] if offset is None else offset
     try:
         searcher = ctx.services.index.searcher()
-        offset = session["next"]
-        # Rewrites, pins, lifts (bot.teaching) as of the first page: later pages continue that order.
-        taught = session.get("taught") if offset else None
+        # Rewrites, pins, lifts (bot.teaching) as of the first page: later pages continue that order
+        # (and need no Redis read of their own).
+        taught = None if fresh else session.get("taught")
         if taught is None:
             taught = session["taught"] = teaching.search_options(ctx.store, session["q"])
         with ctx.services.metrics.time_search("wechat"):
@@ -130,7 +130,7 @@ def _search_page(ctx: Context, session: dict) -> Reply:
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
     label = escape(shorten(session["q"], 20))
-    if offset == 0:
+    if fresh:
         search_log.record(ctx, session["q"], session["kind"], session["tag"], result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
         ctx.outcome = "none" if result.total == 0 else "weak" if result.weak else "found"
@@ -138,30 +138,28 @@ def _search_page(ctx: Context, session: dict) -> Reply:
         if offset:
             return Text(texts.NO_MORE.format(query=label))
         return _nothing_found(ctx, searcher, label, result)
-    if result.weak and offset == 0:
+    if result.weak and fresh:
         head = texts.WEAK.format(query=label)
     else:
         head = texts.FOUND.format(total=result.total, query=label)
+        if offset == 0 and 0 < result.strong < result.total:
+            head = texts.FOUND_STRONG.format(strong=result.strong, rest=result.total - result.strong, query=label)
         if result.corrected:
             head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
-    text, shown = _fit_search_page(ctx, session, head, result)
-    session.update(
-        next=offset + shown,
-        total=result.total,
-        ids=(session["ids"] + [h.id for h in result.hits[:shown]])[-MAX_REMEMBERED:],
-    )
+    text, shown = _fit_search_page(ctx, session, offset, head, result)
+    _remember(session, offset, [h.id for h in result.hits[:shown]], total=result.total)
     ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
 
 
-def _fit_search_page(ctx: Context, session: dict, head: str, result) -> tuple[str, int]:
+def _fit_search_page(ctx: Context, session: dict, offset: int, head: str, result) -> tuple[str, int]:
     """The page's text within 2048 bytes; when hits remain unseen, end with a link to all of them.
 
     The link line is part of the tail that ``fit_list`` keeps room for, so results are trimmed
     to make space for it, never the link cut.
     """
-    offset, first = session["next"], len(session["ids"]) + 1
+    first = offset + 1
     text, shown = fit_list(head, result.hits, first, _hint(ctx, offset + len(result.hits) < result.total))
     if offset + shown < result.total:
         url = results_url(ctx.services, ctx.openid, ctx.audience, session["q"], session["kind"], session["tag"])
@@ -171,10 +169,10 @@ def _fit_search_page(ctx: Context, session: dict, head: str, result) -> tuple[st
     return text, shown
 
 
-def _latest_page(ctx: Context, session: dict) -> Reply:
+def _latest_page(ctx: Context, session: dict, offset: int | None = None) -> Reply:
+    offset = session["next"] if offset is None else offset
     try:
         searcher = ctx.services.index.searcher()
-        offset = session["next"]
         hits = searcher.latest(audience=ctx.audience, kind=session["kind"], limit=offset + PAGE_SIZE + 1)
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
@@ -182,11 +180,20 @@ def _latest_page(ctx: Context, session: dict) -> Reply:
     if not page:
         return Text(texts.NO_CONTENT if offset == 0 else texts.NO_MORE.format(query="最新"))
     head = texts.LATEST.format(kind=texts.KIND_NAMES.get(session["kind"], "内容"))
-    text, shown = fit_list(head, page, len(session["ids"]) + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
-    session.update(next=offset + shown, ids=(session["ids"] + [h.id for h in page[:shown]])[-MAX_REMEMBERED:])
+    text, shown = fit_list(head, page, offset + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
+    _remember(session, offset, [h.id for h in page[:shown]])
     ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
+
+
+def _remember(session: dict, offset: int, ids: list[str], **extra) -> None:
+    """Note a shown page: its ids under their numbers (from 1, never shifted), where it starts."""
+    known = session["ids"]
+    session["ids"] = (known[:offset] + ids + known[offset + len(ids) :])[:MAX_REMEMBERED]
+    pages = sorted({*session.get("pages", []), offset})
+    session.update(pages=pages, page=pages.index(offset), next=max(session.get("next", 0), offset + len(ids)))
+    session.update(extra)
 
 
 def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
@@ -202,7 +209,8 @@ def _nothing_found(ctx: Context, searcher, label: str, result) -> Reply:
     head.append(texts.LATEST_FOR_YOU)
     text, shown = fit_list("\n".join(head), newest, 1, _hint(ctx, False))
     # "q": an admin may pin one of these for the query that found nothing (置顶 N)
-    session = {"mode": "latest", "kind": None, "next": shown, "ids": [h.id for h in newest[:shown]], "q": result.query}
+    session = {"mode": "latest", "kind": None, "next": 0, "ids": [], "q": result.query}
+    _remember(session, 0, [h.id for h in newest[:shown]])
     ctx.store.sessions.save(ctx.openid, session)
     return Text(text)
 
@@ -214,6 +222,7 @@ def _hint(ctx: Context, has_more: bool) -> str:
 
 
 router.command("更多", "下一页")(more)
+router.command("上一页", "上页", "前一页")(previous)
 router.command("最新")(latest)
 router.command("案例")(kind_search("案例"))
 router.command("文章")(kind_search("文章"))

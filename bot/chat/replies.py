@@ -94,25 +94,32 @@ def marked_title(hit) -> str:
     return title
 
 
-def hit_line(number: int, hit) -> str:
-    """One numbered result: the title as a link (【内部】 marked), then kind and date."""
+def hit_line(number: int, hit, link: bool = True) -> str:
+    """One numbered result: the title as a link (【内部】 marked), then kind and date (``link=False``: no link)."""
     title = escape(shorten(marked_title(hit), TITLE_CHARS))
     url = hit.url.replace('"', "%22").replace("<", "%3C").replace(">", "%3E")
     meta = " · ".join(part for part in (texts.KIND_NAMES.get(hit.kind, ""), hit.date) if part)
+    if not link:
+        return f"{number}. {title}" + (f"（{meta}）" if meta else "") + texts.LINK_TOO_LONG.format(n=number)
     return f'{number}. <a href="{url}">{title}</a>' + (f"（{meta}）" if meta else "")
 
 
 def fit_list(head: str, hits: Sequence, first_number: int, tail: str, limit: int = TEXT_LIMIT) -> tuple[str, int]:
     """Render as many whole hits as fit in ``limit`` bytes; return the text and how many fit.
 
-    At least the head is always returned; a hit whose line alone is too long is skipped, not cut.
+    At least the head is always returned. A first hit whose link alone is too long is listed by its
+    title without the link (its number still gives the card), never cut, so a page always moves on.
     """
     lines = [head]
     shown = 0
     for hit in hits:
         line = hit_line(first_number + shown, hit)
         if size("\n".join([*lines, line, tail])) > limit:
-            break
+            if shown:
+                break
+            line = hit_line(first_number, hit, link=False)
+            if size("\n".join([*lines, line, tail])) > limit:
+                break
         lines.append(line)
         shown += 1
     if tail and size("\n".join([*lines, tail])) <= limit:

@@ -25,7 +25,13 @@ def synonym(ctx: Context, arg: str) -> Reply:
         rule = teaching.add(ctx.store, teaching.new_rewrite(source, target, by=ctx.openid))
     except TeachingError as exc:
         return Text(str(exc))
-    return Text(texts.TEACH_SYNONYM_OK.format(source=plain(rule.query), target=plain(rule.target)))
+    reply = texts.TEACH_SYNONYM_OK.format(source=plain(rule.query), target=plain(rule.target))
+    try:
+        if teaching.finds_nothing(ctx.services.index.searcher(), rule.target):
+            reply += texts.TEACH_TARGET_EMPTY.format(target=plain(rule.target))
+    except IndexNotReady:
+        pass  # the rule is kept; there is just nothing to check it against yet
+    return Text(reply)
 
 
 @router.command("取消同义", admin=True)

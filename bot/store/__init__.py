@@ -8,12 +8,14 @@
     ├── bind_attempts  limits on guessing invite codes (per user and for everyone)
     ├── logins      failed dashboard logins
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
+    ├── once        tokens used once (OAuth state)
     ├── analytics   searches per local day, clients apart from employees
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
     ├── misses      weak or empty searches in a row (the offer of a person)
+    ├── titles      title patterns admins added or changed, their usage, ideas seen (30 min)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -41,9 +43,11 @@ from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.misses import Misses
+from bot.store.once import Once
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from bot.store.titles import Titles
 from indexer import SharedContent
 
 __all__ = ["Connection", "Store", "Unit"]
@@ -63,12 +67,14 @@ class Store:
         self.bind_attempts = BindAttempts(self.db)
         self.logins = Logins(self.db)
         self.admin_sessions = AdminSessions(self.db)
+        self.once = Once(self.db)
         self.analytics = Analytics(self.db, tz)  # days are the site's (SITE_TIMEZONE)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
+        self.titles = Titles(self.db)
         self.content = SharedContent(client, prefix)
 
     @property
@@ -125,7 +131,8 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "flow", "role", "pending")]
+        kinds = ("session", "listed", "flow", "role", "pending", "misses", "titleseen")
+        keys = [self.db.key(kind, openid) for kind in kinds]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

@@ -9,7 +9,7 @@ import logging
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from bot import teaching
+from bot import teaching, texts
 from bot.services import services
 from bot.teaching import FILE_CREATOR, Rule, TeachingError
 from bot.web.admin import bp
@@ -56,6 +56,11 @@ def add_rewrite():
     else:
         log.info("管理后台添加了规则 %s", rule.id)
         flash(f"已添加：搜索「{rule.query}」时也搜索「{rule.target}」。", "ok")
+        try:
+            if teaching.finds_nothing(services().index.searcher(), rule.target):
+                flash(texts.TEACH_TARGET_EMPTY.format(target=rule.target).strip(), "warn")
+        except CaseLinkError:
+            pass  # no index yet: nothing to check the rule against
     return _back(query)
 
 

@@ -79,7 +79,7 @@ class BuildReport:
         return data
 
 
-def collect(settings: Settings, wechat=None, shared: SharedContent | None = None) -> SourceResult:
+def collect(settings: Settings, wechat=None, shared: SharedContent | None = None, workers: int = 1) -> SourceResult:
     """Read every configured source plus the documents admins forwarded (shared state in Redis)."""
     from indexer.sources import SiteInfo
     from indexer.sources import collect as collect_sources
@@ -93,6 +93,7 @@ def collect(settings: Settings, wechat=None, shared: SharedContent | None = None
         urls_file=settings.urls_file,
         wechat=wechat,
         fetch_policy=FetchPolicy.from_settings(settings),
+        workers=workers,
     )
     seen = {d.id for d in result.documents}
     for doc in _forwarded(settings, shared):
@@ -149,7 +150,7 @@ def rebuild(
 
 def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: SharedContent | None) -> BuildReport:
     start = time.monotonic()
-    found = collect(settings, wechat, shared)
+    found = collect(settings, wechat, shared, workers=BUILD_PROCS)
     report = BuildReport(mode="rebuild", problems=list(found.problems))
     gen = generations.new_generation(settings.index_dir)
     ix = whoosh_index.create_in(str(gen), build_schema())

@@ -16,6 +16,7 @@ was indexed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import itertools
 import multiprocessing
@@ -31,7 +32,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import ChineseTokenizer
+from indexer.analysis import BigramTokenizer, ChineseTokenizer, cjk_bigrams
 from indexer.segment import get_segmenter
 from indexer.text import fold
 
@@ -41,6 +42,9 @@ VOCABULARY_FIELDS = ("title", "tags_text", "body")  # the fields the typo map le
 # zlib on a block of a few postings (a few dozen bytes) costs more than it saves: a quarter of a
 # commit went to compressing them. Readers read the level of each block from the block itself.
 COMPRESS_FROM = 16  # postings in a block
+# A term found in fewer than 8 documents keeps its postings in the term table, not in a block of its own
+# in the postings file (Whoosh reads both; its own writer never inlines: its limit is 1, "below 1").
+INLINE_BELOW = 8
 
 Fields = dict
 Vocabulary = Counter  # (fieldname, word) -> documents
@@ -121,6 +125,12 @@ class PostingLists:
 
     def _merged(self) -> Iterator[tuple]:
         """Each key once, its postings from the runs in order (earlier runs hold earlier documents)."""
+        if not self.runs:
+            lists = self.lists
+            for key in sorted(lists):
+                docs, weights, values = lists[key]
+                yield key, docs, (weights, values)
+            return
         sources = [_read_run(path) for path in self.runs]
         memory = ((key, *self.lists[key]) for key in sorted(self.lists))
         merged = heapq.merge(*sources, memory, key=lambda entry: entry[0])
@@ -166,13 +176,21 @@ class _PostingsWriter(W3PostingsWriter):
         self._compression = self._level if len(self._ids) >= COMPRESS_FROM else 0
         super()._write_block(last)
 
+    def finish_postings(self):
+        if self.written() or len(self._ids) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo, self._terminfo = self._terminfo, None  # (Whoosh's own inline branch calls a missing method)
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        return terminfo
+
 
 class _FieldWriter(W3FieldWriter):
     def start_field(self, fieldname: str, fieldobj) -> None:
         super().start_field(fieldname, fieldobj)
         codec = self._codec
         self._postwriter = _PostingsWriter(
-            self._postfile, codec._blocklimit, compression=codec._compression, inlinelimit=codec._inlinelimit
+            self._postfile, codec._blocklimit, compression=codec._compression, inlinelimit=INLINE_BELOW
         )
         self._postwriter._level = codec._compression
 
@@ -233,14 +251,14 @@ class FastSegmentWriter(SegmentWriter):
 
 
 def _postings(field, value):
-    """``field.index(value)``; for our analyzer's text fields, the same postings counted directly from
-    the segmenter's words (Whoosh's token objects and filters were a third of indexing a document)."""
-    fmt = field.format
-    if (
-        type(field.analyzer) is not ChineseTokenizer
-        or type(fmt) not in (Positions, Frequency)
-        or not isinstance(value, str)
-    ):
+    """``field.index(value)``; for our analyzers' text fields, the same postings counted directly from
+    the words (Whoosh's token objects and filters were a third of indexing a document)."""
+    fmt, analyzer = field.format, type(field.analyzer)
+    if not isinstance(value, str) or type(fmt) not in (Positions, Frequency) or fmt.field_boost != 1.0:
+        return field.index(value)
+    if analyzer is BigramTokenizer and type(fmt) is Frequency:
+        return [(g.encode("utf-8"), n, float(n), _uint(n)) for g, n in Counter(cjk_bigrams(fold(value))).items()]
+    if analyzer is not ChineseTokenizer:
         return field.index(value)
     positions: dict[str, list[int]] = {}
     for word, pos in get_segmenter().index_tokens(fold(value)):
@@ -249,16 +267,29 @@ def _postings(field, value):
             positions[word] = [pos]
         else:
             found.append(pos)
-    boost = fmt.field_boost
     if type(fmt) is Frequency:
-        return [(w.encode("utf-8"), len(p), len(p) * boost, pack_uint(len(p))) for w, p in positions.items()]
-    return [(w.encode("utf-8"), len(p), len(p) * boost, _encode_positions(p)) for w, p in positions.items()]
+        return [(w.encode("utf-8"), len(p), float(len(p)), _uint(len(p))) for w, p in positions.items()]
+    return [(w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p)) for w, p in positions.items()]
+
+
+_UINTS = [pack_uint(n) for n in range(256)]
+
+
+def _uint(n: int) -> bytes:
+    return _UINTS[n] if n < 256 else pack_uint(n)
+
+
+@functools.lru_cache(maxsize=65536)
+def _single(pos: int) -> bytes:
+    return _UINTS[1] + pickle.dumps([pos], 2)
 
 
 def _encode_positions(positions: list[int]) -> bytes:
-    # Positions.encode: the count, then the pickled gaps
+    # Positions.encode: the count, then the pickled gaps (most words occur once: cached)
+    if len(positions) == 1:
+        return _single(positions[0])
     gaps = [positions[0], *(b - a for a, b in itertools.pairwise(positions))]
-    return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
+    return _uint(len(gaps)) + pickle.dumps(gaps, 2)
 
 
 def write_serial(

@@ -107,6 +107,9 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "LOG_LEVEL": ("log_level", "INFO", "日志级别"),
     "COMPANY_NAME": ("company_name", "", "公司或品牌名：分享文案里的署名，标题灵感里没说品牌时的 {品牌}"),
     "COMPANY_INDUSTRY": ("company_industry", "", "公司所在行业，例如 数字营销：标题灵感里的 {行业}"),
+    "ACCOUNT_NAME": ("account_name", "", "公众号名称：结果页上写明是谁的页面（留空用 COMPANY_NAME）"),
+    "ACCOUNT_QR_URL": ("account_qr_url", "", "公众号二维码图片（https 地址或本站 /static/ 路径），结果页上长按关注"),
+    "CONTACT_LINE": ("contact_line", "", "结果页底部的联系方式，一行（留空用「固定回复」里的电话和邮箱）"),
 }
 
 SECRET_FIELDS = (
@@ -160,6 +163,9 @@ class Settings:
     result_link_ttl: int = 86400
     site_timezone: str = DEFAULT_TIMEZONE
     handoff: str = ""
+    account_name: str = ""
+    account_qr_url: str = ""
+    contact_line: str = ""
     log_level: str = "INFO"
     company_name: str = ""
     company_industry: str = ""
@@ -287,6 +293,15 @@ def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
+def _image(name: str, raw: str) -> str:
+    # Shown on pages whose Content-Security-Policy allows https images and this site's own paths.
+    if raw and not ((raw.startswith("/") and not raw.startswith("//")) or urlparse(raw).scheme == "https"):
+        raise ConfigError(f"{name}={raw!r} 应是 https:// 图片地址或以 / 开头的本站路径")
+    if any(c in raw for c in ' "<>'):
+        raise ConfigError(f"{name}={raw!r} 不是有效的图片地址")
+    return raw
+
+
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
@@ -371,6 +386,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=raw["LOG_LEVEL"].upper(),
         company_name=_short_text("COMPANY_NAME", raw["COMPANY_NAME"]),
         company_industry=_short_text("COMPANY_INDUSTRY", raw["COMPANY_INDUSTRY"]),
+        account_name=_short_text("ACCOUNT_NAME", raw["ACCOUNT_NAME"], limit=30),
+        account_qr_url=_image("ACCOUNT_QR_URL", raw["ACCOUNT_QR_URL"]),
+        contact_line=_short_text("CONTACT_LINE", raw["CONTACT_LINE"], limit=100),
     )
 
 

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from bot import title_ideas
 from bot.chat.normalize import normalize
 from bot.jobs import Jobs
 from bot.metrics import Metrics
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)
 
+    title_ideas.shipped(settings)  # a broken config/titles.yaml stops the start with its reason
     store = Store.for_settings(settings)
     jobs = Jobs()
     metrics = Metrics()

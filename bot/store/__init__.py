@@ -15,6 +15,7 @@
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
     ├── misses      weak or empty searches in a row (the offer of a person)
+    ├── titles      title patterns admins added or changed, their usage, ideas seen (30 min)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -46,6 +47,7 @@ from bot.store.once import Once
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from bot.store.titles import Titles
 from config.settings import Settings
 from indexer import SharedContent
 
@@ -79,6 +81,7 @@ class Store:
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
+        self.titles = Titles(self.db)
         self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
 
     @classmethod
@@ -124,7 +127,8 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "listed", "flow", "role", "pending", "misses")]
+        kinds = ("session", "listed", "flow", "role", "pending", "misses", "titleseen")
+        keys = [self.db.key(kind, openid) for kind in kinds]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

@@ -27,6 +27,7 @@ DURABLE: dict[str, str] = {
     "frontdesk": "固定回复、联系方式与工作时间",
     "leads": "线索",
     "content": "转发的文章、撤回记录与内容设置",
+    "titles": "标题模板（后台添加与修改）和使用次数",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -48,6 +49,7 @@ EPHEMERAL: dict[str, str] = {
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
     "listed": "a user was shown a list in the last week (a late number is told it expired)",
     "misses": "weak or empty searches in a row, per user (30 min)",
+    "titleseen": "title ideas already shown in a conversation, for 换一批 (30 min)",
 }
 
 

@@ -112,6 +112,10 @@ def _print_report(report) -> None:
         f"问题 {len(report.problems)} 个，其中跳过 {report.skipped} 个",
         highlight=False,
     )
+    from indexer.overrides import report_lines
+
+    for line in report_lines(report.to_json()):
+        out.print(line, highlight=False)
     if report.problems:
         table = Table("文件", "类别", "原因", "处理", title="构建报告")
         for p in report.problems:

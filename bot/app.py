@@ -7,12 +7,12 @@ import logging
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from bot import title_ideas
 from bot.chat.normalize import normalize
 from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
-from bot.store.client import connect_redis
 from bot.web import admin, errors, health, kit, results
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     CSRFProtect(app)
 
-    store = Store(connect_redis(settings), tz=settings.tz)
+    title_ideas.shipped(settings)  # a broken config/titles.yaml stops the start with its reason
+    store = Store.for_settings(settings)
     jobs = Jobs()
     metrics = Metrics()
     client = make_wechat_client(settings, store)

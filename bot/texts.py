@@ -13,6 +13,7 @@ HELP = (
     "· 更多 / 下一页：翻到下一页\n"
     "· 回复序号（如 2）：得到可转发的卡片\n"
     "· 分享 序号（如 分享 2）：得到朋友圈、微博等分享文案\n"
+    "· 标题 品牌 [产品]：5 个标题灵感，回复「换一批」再来 5 个\n"
     "· 最新：看最新发布的内容\n"
     "· 绑定 邀请码：员工绑定身份\n"
     "· 帮助：再看一遍这段说明"
@@ -29,6 +30,7 @@ ADMIN_HELP_LINES = (
     (("状态", "重建索引"), "· 状态：索引和 Redis 的情况；重建索引：重新读取全部内容"),
     (("同义", "取消同义"), "· 同义 词A 词B：搜词A时也搜词B；取消同义 词A"),
     (("置顶", "取消置顶"), "· 置顶 N：最近一次搜索的第 N 条排第一；取消置顶"),
+    (("收藏标题",), "· 收藏标题 标题原文：把看到的好标题收进标题库（确认后保存）"),
     (("撤回",), "· 撤回：撤下你最近转发的文章；撤回 关键词：从标题含关键词的转发文章里选一篇撤下"),
 )
 ADMIN_HELP = (
@@ -49,6 +51,8 @@ MORE_HINT = "，回复「更多」看下一页"
 RESULTS_LINK = '<a href="{url}">查看全部 {total} 条</a>'
 PAGE_INTERNAL_NOTE = "这里只列出公开内容。内部内容请在公众号对话中查看。"
 FOUND = "找到 {total} 条与「{query}」相关的内容："
+# The first `strong` hits are about the query; the rest are offered as maybe related.
+FOUND_STRONG = "找到 {strong} 条与「{query}」直接相关的内容，另有 {rest} 条可能相关："
 CORRECTED = "（已按「{corrected}」搜索）"
 WEAK = "没有与「{query}」直接匹配的内容，以下是可能相关的阅读："
 NOTHING = "没有找到与「{query}」相关的内容。"
@@ -180,3 +184,25 @@ SHARE_HEAD = "「{title}」的分享文案，复制即可使用："
 SHARE_MOMENTS = "【朋友圈】"
 SHARE_WEIBO = "【微博】（{length} 字，链接按 10 字计）"
 SHARE_PAGE = '小红书、短视频脚本和私信客户的文案：<a href="{url}">打开分享页</a>'
+
+# Title ideas (bot.chat.titles).
+TITLES_HEAD = "「{brand}」的 {count} 个标题灵感{platform}："
+TITLES_HEAD_PLAIN = "{count} 个标题灵感{platform}（发送「标题 品牌 产品」可以换成你的品牌）："
+TITLES_PLATFORM = "（适合{platform}）"
+TITLES_HINT = "回复「换一批」再来 5 个；「标题 小红书 品牌」只看适合小红书的。"
+TITLES_NONE = "没有找到合适的标题模板，换个说法试试，例如：标题 青藤互动 小程序"
+TITLES_ALL_SEEN = "这一组的标题灵感都给过了，换个品牌、产品或平台试试，例如：标题 抖音 {brand}"
+TITLES_NO_REQUEST = "先发送「标题 品牌 [产品]」，例如：标题 青藤互动 小程序；然后回复「换一批」。"
+TITLES_UNAVAILABLE = "现在暂时不能换一批，请重新发送「标题 品牌」。"
+TITLE_SAVE_USAGE = "把看到的好标题发给我：收藏标题 标题原文。我会把品牌、产品和数字换成可以替换的位置。"
+TITLE_PROPOSED = (
+    "建议收成这个模板：\n{pattern}\n风格：{style}{marked}\n"
+    "回复「确认」保存，「取消」放弃；也可以直接发改好的模板（可用 {{品牌}} {{产品}} {{行业}} {{人群}} {{数字}}）。"
+)
+TITLE_MARKED = "；换掉的词：{words}"
+TITLE_NOTHING_MARKED = "（没有认出品牌、产品或数字，可以自己改好再发）"
+TITLE_BAD = "这个模板用不了：{problem}。请改好再发，或回复「取消」。"
+TITLE_SAVED = "已收进标题库（编号 {id}）。以后发送「标题 品牌」时就可能用到它；管理后台「标题库」页可以修改。"
+TITLE_EXISTS = "标题库里已经有这个模板了（编号 {id}）。"
+TITLE_CANCELLED = "好的，没有保存。"
+TITLE_SAVE_FAILED = "现在暂时无法保存（Redis 不可用），请稍后再试。"

@@ -27,6 +27,9 @@ _STYLE_CUES = (
     ("教程", re.compile(r"教你|手把手|攻略|指南|入门|步骤|方法")),
     ("数字清单", re.compile(r"\{数字\}")),
 )
+_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
+_ASCII_PUNCT = re.compile(r"(?<=[\u3400-\u9fff%}])\s*([,?!:;])\s*|\s*([,?!:;])\s*(?=[\u3400-\u9fff{])")
+_QUESTION_WORD = re.compile(r"(?:为什么|为何|怎么|怎样|凭什么|如何|吗|呢|几|多少|哪)[^，。！？]{0,12}$")
 _QUOTES = "\"'“”‘’《》「」"
 
 
@@ -46,7 +49,7 @@ class Proposal:
 
 def propose(title: str, library: Library) -> Proposal:
     """Mark the brand, product, industry, audience and number words of ``title`` as slots."""
-    title = " ".join(title.split()).strip(_QUOTES + " ")
+    title = _full_width(" ".join(title.split()).strip(_QUOTES + " "))
     pieces = _mark_known(title, library)
     marked = [(text, slot) for text, slot in pieces if slot]
     tagged = [(text, slot, [] if slot else _tag(text)) for text, slot in pieces]
@@ -72,7 +75,19 @@ def propose(title: str, library: Library) -> Proposal:
                 out.append(word)
     text = "".join(out)
     style = next((name for name, cue in _STYLE_CUES if cue.search(text)), "热点")
-    return Proposal(text, style, numbers, tuple(marked))
+    return Proposal(finish_question(text), style, numbers, tuple(marked))
+
+
+def finish_question(text: str) -> str:
+    """A question keeps its ？ (chat input arrives without its closing punctuation)."""
+    if _QUESTION_WORD.search(text) and not text.endswith(("？", "?", "！", "!", "…", "。")):
+        return text + "？"
+    return text
+
+
+def _full_width(text: str) -> str:
+    """Chinese punctuation back where a chat client or NFKC made it ASCII (「涨了18%, 为什么」)."""
+    return _ASCII_PUNCT.sub(lambda m: _FULL[m.group(1) or m.group(2)], text)
 
 
 def _pick_number(words: list[str]) -> str:

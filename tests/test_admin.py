@@ -242,6 +242,12 @@ ROUTES = [
     ("GET", "/admin/leads"),
     ("GET", "/admin/leads.csv"),
     ("POST", "/admin/leads/ABCDEF"),
+    ("GET", "/admin/titles"),
+    ("POST", "/admin/titles"),
+    ("GET", "/admin/titles/ABCDEF"),
+    ("POST", "/admin/titles/ABCDEF"),
+    ("POST", "/admin/titles/ABCDEF/remove"),
+    ("POST", "/admin/titles/ABCDEF/restore"),
 ]
 
 

@@ -45,7 +45,13 @@ def server(tmp_path_factory, redis_url, sample_settings):
     base = f"http://127.0.0.1:{port}"
     tmp = tmp_path_factory.mktemp("browser-pages")
     settings = make_bot_settings(
-        tmp, redis_url, sample_settings.index_dir, PUBLIC_BASE_URL=base, WECHAT_SECRET="", SECRET_KEY=SECRET_KEY
+        tmp,
+        redis_url,
+        sample_settings.index_dir,
+        PUBLIC_BASE_URL=base,
+        WECHAT_SECRET="",
+        SECRET_KEY=SECRET_KEY,
+        ACCOUNT_NAME="青藤互动",
     )
     app = create_app(settings)
     with serve_app(app, port):
@@ -98,6 +104,8 @@ def test_results_page_on_a_phone(server, phone):
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     boxes = phone.evaluate("[...document.querySelectorAll('li')].map(e => e.getBoundingClientRect().right)")
     assert max(boxes) <= PHONE["width"]
+    company = phone.locator("#company")
+    assert "来自公众号「青藤互动」" in company.inner_text() and "联系我们：电话 0571-8765 4321" in company.inner_text()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
@@ -109,6 +117,8 @@ def test_expired_and_tampered_links_are_refused_kindly(server, phone):
     assert response.status == 410
     assert phone.locator("h1").inner_text() == "链接已过期"
     assert "重新发送关键词" in phone.locator("body").inner_text()
+    assert "来自公众号「青藤互动」" in phone.locator("#company").inner_text()  # whose page, even expired
+    phone.screenshot(path=str(SCREENSHOT.parent / "results-expired-phone.png"))
     good = make_token(SECRET_KEY, ResultLink("私域流量", "client"))
     response = phone.goto(f"{base}/r/{good[:-4]}AAAA")
     assert response.status == 403

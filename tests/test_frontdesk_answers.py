@@ -284,3 +284,34 @@ def test_seeding_happens_once_and_keeps_admin_changes(wechat, store, front_desk_
         "caselink:frontdesk:answers", '{"version": 5, "rules": [], "contact": {}, "hours": {}}'
     )
     assert wechat.text(new_openid(), "怎么收费").text.startswith(("找到", "没有"))  # all deleted stays deleted
+
+
+def test_a_rule_made_through_one_gunicorn_worker_answers_through_the_other(front_desk_redis, sample_settings, tmp_path):
+    import requests
+
+    from tests.bot_fixtures import run_gunicorn
+    from tests.wechat_client import HttpClient
+
+    with run_gunicorn(front_desk_redis, sample_settings.index_dir, tmp_path, ADMIN_TOKEN=ADMIN_TOKEN) as url:
+        server = WeChatServer(HttpClient(url), TOKEN, AES_KEY, APPID)
+        clients = [new_openid() for _ in range(8)]
+        # Eight messages land on both workers (sync workers take turns at random): both have read the
+        # front desk before the rule is added through one of them.
+        for user in clients:
+            assert server.text(user, "双十一档期", "safe").text.startswith(("找到", "没有"))
+        dashboard = requests.Session()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', dashboard.get(url + "/admin/login").text).group(1)
+        dashboard.post(url + "/admin/login", data={"token": ADMIN_TOKEN, "csrf_token": token}, timeout=10)
+        form = dashboard.get(url + "/admin/replies/new", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        rule = {"name": "档期", "match": "exact", "keywords": "双十一档期", "audience": "everyone", "kind": "text"}
+        saved = dashboard.post(
+            url + "/admin/replies", data={**rule, "text": "大促档期请提前预约。", "csrf_token": token}
+        )
+        assert "已保存「档期」" in saved.text
+        for user in clients:
+            assert server.text(user, "双十一档期", "safe").text == "大促档期请提前预约。"
+        rule_id = re.search(r'id="rule-(r[0-9a-f]+)"', saved.text).group(1)
+        dashboard.post(url + f"/admin/replies/{rule_id}/delete", data={"csrf_token": token}, timeout=10)
+        for user in clients:
+            assert server.text(user, "双十一档期", "safe").text.startswith(("找到", "没有"))

@@ -113,3 +113,34 @@ def test_client_text_in_hot_words_is_not_a_link_and_the_reply_fits(hot):
     reply = wx.text(ADMIN, "热词").text
     assert "<a" not in reply and "＜a href" in reply  # listed, but as text
     assert len(reply.encode("utf-8")) <= TEXT_LIMIT
+
+
+def test_a_flood_of_distinct_searches_is_capped_per_day_and_old_days_are_rolled_up(hot):
+    from bot.store.analytics import DAY_CAP, KEEP_PER_DAY
+
+    _, wx, raw = hot
+    tz = clock.zone()
+    today, yesterday = clock.day(tz), clock.day(tz, 1)
+    listed_today = f"caselink:searches:{today}:c:all"
+    raw.zadd(listed_today, {f"洪水{n}": 1 for n in range(DAY_CAP - 1)} | {"私域流量": 5})
+    raw.set(f"caselink:searches:{today}:rolled", 0)
+    old = f"caselink:searches:{yesterday}:c:all"
+    raw.zadd(old, {f"昨天{n}": 1 for n in range(KEEP_PER_DAY + 500)} | {"昨天最热": 9})
+    raw.hset(f"caselink:searches:{yesterday}:totals", mapping={"c": KEEP_PER_DAY + 509})
+    raw.set(f"caselink:searches:{yesterday}:rolled", 0)  # a day with searches, not rolled up yet
+
+    for query in ("私域流量", "一个新词", "又一个新词"):
+        wx.text(new_openid(), query)
+    assert raw.zcard(listed_today) == DAY_CAP  # full: new searches are counted, not listed
+    assert raw.zscore(listed_today, "私域流量") == 6 and raw.zscore(listed_today, "又一个新词") is None
+    assert raw.hget(f"caselink:searches:{today}:totals", "c:over") == b"2"
+
+    raw.delete(f"caselink:searches:{today}:rolled")  # the first search of a new day rolls the past up
+    wx.text(new_openid(), "品牌")
+    assert raw.zcard(old) == KEEP_PER_DAY and raw.zscore(old, "昨天最热") == 9
+    assert raw.hget(f"caselink:searches:{yesterday}:totals", "c:over") == b"501"  # what was dropped, counted
+    wx.text(new_openid(), "品牌")
+    assert raw.hget(f"caselink:searches:{yesterday}:totals", "c:over") == b"501"  # rolled up once
+    month = wx.text(ADMIN, "热词 30天").text
+    assert "私域流量（6 次）" in month and "昨天最热（9 次）" in month
+    assert 0 < raw.ttl(listed_today) <= 35 * 86400

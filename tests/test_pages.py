@@ -80,12 +80,13 @@ def test_a_search_with_more_hits_ends_with_a_link_to_all_of_them(wechat, client)
     assert match, reply
     assert reply.splitlines()[-2] == texts.LIST_HINT + texts.MORE_HINT + "。"
     total = int(match.group(2))
-    assert reply.startswith(f"找到 {total} 条")
+    counts = re.match(r"找到 (\d+) 条与「私域流量」(?:直接)?相关的内容(?:，另有 (\d+) 条可能相关)?", reply)
+    assert counts and int(counts.group(1)) + int(counts.group(2) or 0) == total, reply
     page = client.get(page_path(match.group(1)), headers={"User-Agent": WECHAT_UA})
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert html.count("<li>") == total
-    assert "<title>「私域流量」的搜索结果（21 条）</title>" in html
+    assert f"<title>「私域流量」的搜索结果（{total} 条）</title>" in html
     assert 'property="og:title"' in html and 'property="og:description"' in html
     assert page.headers["Cache-Control"] == "private, no-store"
 
@@ -440,3 +441,21 @@ def test_a_person_who_opens_a_wrong_address_gets_a_chinese_page(bot_app, path, s
 def test_machine_endpoints_keep_short_plain_text_errors(bot_app):
     response = bot_app.test_client().put("/wechat")
     assert response.status_code == 405 and response.mimetype == "text/plain"
+
+
+def test_a_state_is_accepted_once(client, api, bot_app, store, internal):
+    employee = new_openid("employee")
+    store.people.set_role(employee, "employee")
+    token = token_for(INTERNAL_QUERY, "employee")
+    back = wechat_round_trip(client, api, token, employee)
+    assert shows_internal(back.get_data(as_text=True), internal)
+    replay_url = back.request.full_path  # ?code=…&state=… as a proxy log or the history keeps it
+
+    thief = bot_app.test_client()  # with the nonce cookie of that round trip, but no viewer cookie
+    thief.set_cookie(oauth.NONCE_COOKIE, client.get_cookie(oauth.NONCE_COOKIE, path="/r/").value, path="/r/")
+    replayed = thief.get(replay_url, headers={"User-Agent": WECHAT_UA})
+    html = replayed.get_data(as_text=True)
+    assert replayed.status_code == 200 and not shows_internal(html, internal)
+    assert "内部内容请在公众号对话中查看" in html
+    assert len(api.calls_to("/sns/oauth2/access_token")) == 1  # the replayed code was never exchanged
+    assert oauth.VIEWER_COOKIE not in replayed.headers.get("Set-Cookie", "")

@@ -50,6 +50,8 @@ COMMAND_WORDS = frozenset(
         "文章",
         "绑定",
         "分享",
+        "标题",
+        "换一批",
     ]
 )
 SCRIPT = ("search",) * 14 + ("more",) * 3 + ("pick",) * 2 + ("help",)

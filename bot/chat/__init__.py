@@ -14,5 +14,6 @@ from bot.chat import (  # noqa: F401  (they register themselves; one a line, so 
     sharing,
     teaching,
     team,
+    titles,
     withdrawal,
 )

@@ -8,12 +8,14 @@
     ├── bind_attempts  limits on guessing invite codes (per user and for everyone)
     ├── logins      failed dashboard logins
     ├── admin_sessions  dashboard logins (revoked on logout, idle timeout, new ADMIN_TOKEN)
+    ├── once        tokens used once (OAuth state)
     ├── analytics   searches per local day, clients apart from employees
     ├── builds      background index builds
     ├── rules       what admins taught (rewrites, pins) and the picks users made
     ├── answers     the front desk: fixed answers, contact card, working hours (durable)
     ├── leads       leads from the chat form (durable)
     ├── misses      weak or empty searches in a row (the offer of a person)
+    ├── titles      title patterns admins added or changed, their usage, ideas seen (30 min)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -41,9 +43,12 @@ from bot.store.leads import Leads
 from bot.store.logins import Logins
 from bot.store.messages import Messages
 from bot.store.misses import Misses
+from bot.store.once import Once
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from bot.store.titles import Titles
+from config.settings import Settings
 from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
@@ -53,9 +58,15 @@ class Store:
     """The stores of one app, sharing one Redis connection (see the module docstring)."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0, tz: dt.tzinfo | None = None
+        self,
+        client: redis.Redis,
+        prefix: str = "caselink:",
+        retry_after: float = 1.0,
+        tz: dt.tzinfo | None = None,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 500,
     ):
-        self.db = Connection(client, prefix, retry_after)
+        self.db = Connection(client, prefix, retry_after, wait_replicas, wait_timeout_ms)
         self.messages = Messages(self.db)
         self.sessions = Sessions(self.db)
         self.flows = Flows(self.db)
@@ -63,13 +74,27 @@ class Store:
         self.bind_attempts = BindAttempts(self.db)
         self.logins = Logins(self.db)
         self.admin_sessions = AdminSessions(self.db)
+        self.once = Once(self.db)
         self.analytics = Analytics(self.db, tz)  # days are the site's (SITE_TIMEZONE)
         self.builds = Builds(self.db)
         self.rules = Rules(self.db)
         self.answers = Answers(self.db)
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
-        self.content = SharedContent(client, prefix)
+        self.titles = Titles(self.db)
+        self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, client: redis.Redis | None = None) -> Store:
+        """The store the settings describe: their Redis (or the dev stand-in), time zone and durability."""
+        from bot.store.client import connect_redis
+
+        return cls(
+            client if client is not None else connect_redis(settings),
+            tz=settings.tz,
+            wait_replicas=settings.redis_wait_replicas,
+            wait_timeout_ms=settings.redis_wait_timeout_ms,
+        )
 
     @property
     def available(self) -> bool:
@@ -102,7 +127,8 @@ class Store:
 
     def forget(self, openid: str) -> None:
         """Delete everything kept about one user (on unsubscribe)."""
-        keys = [self.db.key(kind, openid) for kind in ("session", "listed", "flow", "role", "pending", "misses")]
+        kinds = ("session", "listed", "flow", "role", "pending", "misses", "titleseen")
+        keys = [self.db.key(kind, openid) for kind in kinds]
 
         def delete(r: redis.Redis) -> None:
             pipe = r.pipeline()

@@ -27,6 +27,7 @@ DURABLE: dict[str, str] = {
     "frontdesk": "固定回复、联系方式与工作时间",
     "leads": "线索",
     "content": "转发的文章、撤回记录与内容设置",
+    "titles": "标题模板（后台添加与修改）和使用次数",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -39,13 +40,16 @@ EPHEMERAL: dict[str, str] = {
     "bindguess": "invite codes tried by everyone together (1 h)",
     "loginfail": "wrong dashboard tokens per address (10 min)",
     "adminsession": "dashboard logins (1 h idle, 12 h at most)",
+    "once": "tokens already used once, e.g. OAuth state (as long as they could be valid)",
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
+    "sync": "the small write a WAIT for the replicas rides on (60 s)",
     "wechatpy": "the shared WeChat access token",
     "pickseen": "a pick already counted for this user, query and result today (1 day)",
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",
     "listed": "a user was shown a list in the last week (a late number is told it expired)",
     "misses": "weak or empty searches in a row, per user (30 min)",
+    "titleseen": "title ideas already shown in a conversation, for 换一批 (30 min)",
 }
 
 

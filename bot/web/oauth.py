@@ -8,8 +8,10 @@ may only hold ``[a-zA-Z0-9]`` and up to 128 bytes, so it is a timestamp plus a h
 round trip to the page and to a nonce cookie of this browser. Only works inside WeChat, and the
 page's domain must be listed under 网页授权域名 in the account settings.
 
-After a successful round trip the viewer's openid is kept in a signed, short-lived cookie; the
-role is looked up again on every view, so a revoked employee stops seeing internal content.
+A ``state`` is accepted once (``Store.once``; without Redis not at all): a URL with a code and
+state copied from a browser's history or a log cannot be replayed. After a successful round trip
+the viewer's openid is kept in a signed, short-lived cookie; the role is looked up again on every
+view, so a revoked employee stops seeing internal content.
 """
 
 from __future__ import annotations

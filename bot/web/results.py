@@ -35,7 +35,7 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",  # the token stays on this site
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
 }
@@ -115,8 +115,12 @@ def identify(svc: Services, link: ResultLink, page_url: str) -> Viewer:
     unchecked = Viewer("client", note=texts.PAGE_INTERNAL_NOTE)
     if "state" in request.args or "code" in request.args:  # back from WeChat: never go round again
         nonce = request.cookies.get(oauth.NONCE_COOKIE, "")
-        if not oauth.check_state(settings, request.args.get("state", ""), page_url, nonce):
+        state = request.args.get("state", "")
+        if not oauth.check_state(settings, state, page_url, nonce):
             log.warning("网页授权返回的 state 无效或已过期")
+            return unchecked
+        if not svc.store.once.claim("oauth-state", state, oauth.STATE_TTL):  # None (no Redis): refused too
+            log.warning("网页授权返回的 state 已经用过（重放），或现在无法核对")
             return unchecked
         try:
             openid = oauth.exchange_code(settings, request.args.get("code", ""))
@@ -187,6 +191,32 @@ def hit_view(hit, kit: str = "") -> dict:
         "date": hit.date,
         "snippet": marked(hit.snippet, hit.highlights),
     }
+
+
+@bp.context_processor
+def company() -> dict:
+    """Whose page this is, on every page (results, expired, invalid): account name, follow QR code, contact."""
+    svc = services()
+    settings = svc.settings
+    return {
+        "company": {
+            "name": settings.account_name or settings.company_name,
+            "qr": settings.account_qr_url,
+            "contact": settings.contact_line or _desk_contact(svc),
+        }
+    }
+
+
+def _desk_contact(svc: Services) -> str:
+    from bot.chat.frontdesk.desk import current
+
+    try:  # a refusal page must render even when the front desk cannot be read
+        contact = current(svc).contact
+    except Exception:
+        log.exception("结果页读不到联系方式")
+        return ""
+    parts = [f"电话 {contact['phone']}" if contact.get("phone") else "", contact.get("email", "")]
+    return " · ".join(p for p in parts if p)
 
 
 def refusal(status: int) -> Response:

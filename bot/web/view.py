@@ -48,8 +48,28 @@ def ago(value) -> str:
     return ""
 
 
+# Markdown a snippet may carry from the source: emphasis, code marks, headings, quotes, link syntax.
+_MARKDOWN = re.compile(r"\*\*|__|`+|^#{1,6}\s+|^>\s?|\[(?=[^\]\n]*\]\()|\]\([^)\s]*\)", re.M)
+
+
+def strip_markdown(text: str, spans=()) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` without Markdown marks, and ``spans`` (character offsets) moved to match."""
+    drop = [False] * len(text)
+    for match in _MARKDOWN.finditer(text):
+        drop[match.start() : match.end()] = [True] * (match.end() - match.start())
+    position, kept = [], []
+    for char, dropped in zip(text, drop, strict=True):
+        position.append(len(kept))
+        if not dropped:
+            kept.append(char)
+    position.append(len(kept))
+    moved = [(position[min(a, len(text))], position[min(b, len(text))]) for a, b in spans or ()]
+    return "".join(kept), [(a, b) for a, b in moved if a < b]
+
+
 def marked(text: str, spans) -> Markup:
-    """``text`` escaped, with ``<mark>`` around the highlight spans (character offsets)."""
+    """``text`` escaped and free of Markdown, with ``<mark>`` around the highlight spans (character offsets)."""
+    text, spans = strip_markdown(text or "", spans)
     parts: list[Markup] = []
     pos = 0
     for start, end in sorted(tuple(s) for s in spans or ()):

@@ -36,6 +36,7 @@ NAV = (
     ("admin.employees", "员工"),
     ("admin.replies", "固定回复"),
     ("admin.leads", "线索"),
+    ("admin.titles", "标题库"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -92,7 +93,7 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, content, leads, overview, people, replies, search, teaching  # noqa: E402
+from bot.web.admin import auth, content, leads, overview, people, replies, search, teaching, titles  # noqa: E402
 
 __all__ = [
     "auth",
@@ -106,4 +107,5 @@ __all__ = [
     "search",
     "session_config",
     "teaching",
+    "titles",
 ]

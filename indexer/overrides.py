@@ -144,6 +144,12 @@ class OverlayState:
         """Whether ``audience`` must not see ``doc_id`` because of an override made since the build."""
         return doc_id in self.hidden or (audience == "client" and doc_id in self.internal)
 
+    def docnums(self, searcher, audience: str) -> set[int]:
+        """The document numbers, in ``searcher``'s generation, of what ``audience`` must not see."""
+        ids = self.hidden | (self.internal if audience == "client" else frozenset())
+        found = (searcher.document_number(id=doc_id) for doc_id in ids)
+        return {n for n in found if n is not None}
+
 
 class Overlay:
     """The current overrides for searchers, re-read only when their version changes.

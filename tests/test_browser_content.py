@@ -90,8 +90,6 @@ def test_hide_and_internal_in_the_browser_apply_at_once_and_survive_a_rebuild(br
         # an employee still finds the internal one (not the hidden one)
         assert INTERNAL in titles(wx, EMPLOYEE, "小红书种草")
         assert HIDE not in titles(wx, EMPLOYEE, "社交媒体策略")
-        page.goto(url + "/admin/content")
-        page.screenshot(path=str(screenshot_dir() / "admin-content.png"), full_page=False)
 
     report = rebuild(svc.settings, shared=svc.store.content)  # the build lock is free again
     assert report.overrides["hidden"] == 1 and report.overrides["visibility"] == 1
@@ -102,6 +100,9 @@ def test_hide_and_internal_in_the_browser_apply_at_once_and_survive_a_rebuild(br
     expect(row(page, HIDE)).to_have_count(1)
     page.goto(url + "/admin/")
     expect(page.locator("#controls")).to_contain_text("隐藏 1 篇，改可见范围 1 篇")
+    page.goto(url + "/admin/content?visibility=internal")
+    expect(row(page, INTERNAL).locator(".settings")).to_contain_text("内部")
+    page.screenshot(path=str(screenshot_dir() / "admin-content.png"), full_page=False)
     page.context.close()
 
     phone = open_page(browser, PHONE)

@@ -178,8 +178,8 @@ class Overlay:
                     if version != self._state.version:
                         self._state = self._load(version)
         except SharedUnavailable as exc:
-            if self._down_until == 0.0:
-                log.warning("内容设置暂时读不到，沿用上次的：%s", exc)
+            if self._down_until == 0.0:  # the outage itself is logged where the bot's Redis calls fail
+                log.warning("内容设置暂时读不到，沿用上次读到的（%s）", type(exc.__cause__).__name__)
             self._down_until = time.monotonic() + self.RETRY_AFTER
             return self._state
         self._down_until = 0.0

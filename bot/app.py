@@ -14,7 +14,6 @@ from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
-from bot.store.client import connect_redis
 from bot.web import admin, errors, health, kit, results
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
@@ -23,6 +22,7 @@ from bot.wechat.menu import load_menu
 from bot.wechat.protocol import MAX_BODY, Codec
 from config.errors import IndexNotReady
 from config.settings import Settings, load_dotenv_file, load_settings
+from indexer import Overlay
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     CSRFProtect(app)
 
     title_ideas.shipped(settings)  # a broken config/titles.yaml stops the start with its reason
-    store = Store(connect_redis(settings), tz=settings.tz)
+    store = Store.for_settings(settings)
     jobs = Jobs()
     metrics = Metrics()
     client = make_wechat_client(settings, store)
     svc = Services(
         settings=settings,
         store=store,
-        index=IndexHandle(settings),
+        index=IndexHandle(settings, overlay=Overlay(store.content)),
         codec=Codec(settings),
         wechat=client,
         delivery=Delivery(store, jobs, client, settings.reply_deadline, metrics),

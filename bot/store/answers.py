@@ -67,4 +67,4 @@ class Answers:
                         continue  # someone saved in between: apply the change to their version
 
         self._db.forget(self._key)
-        return self._db.call(run, None)
+        return self._db.durable(run, None)

@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 import redis
 
+from config.redisconn import replicated
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -96,10 +98,19 @@ _unit: ContextVar[Unit | None] = ContextVar("caselink_store_unit", default=None)
 class Connection:
     """The Redis client, the key prefix and whether Redis answered the last call."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0):
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "caselink:",
+        retry_after: float = 1.0,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 500,
+    ):
         self.redis = client
         self.prefix = prefix
         self._retry_after = retry_after
+        self.wait_replicas = wait_replicas
+        self._wait_timeout_ms = wait_timeout_ms
         self._down_since: float | None = None
         self._next_try = 0.0
         self._lock = threading.Lock()
@@ -195,6 +206,29 @@ class Connection:
         if self.knows(key) and _unit.get().values[key] is None:
             return
         self.write(lambda p: p.delete(key), {key: None})
+
+    def durable(self, fn: Callable[[redis.Redis], T], default: T) -> T:
+        """``call`` for writes of durable state: the result only once ``wait_replicas`` replicas hold it.
+
+        With Sentinel a failover promotes a replica; a write only the old master had would be lost
+        though the user was told it was done. So such a write counts (and is answered as done) only
+        when the replicas confirmed it in time (REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT_MS);
+        otherwise ``default``, as if Redis had been unavailable. The replicas are asked first too,
+        so that without them nothing is written that could not be confirmed (an invite code used
+        up by a bind the user was told failed).
+        """
+        if self.wait_replicas and not self._replicas_confirm():
+            return default
+        failed = object()
+        result = self.call(fn, failed)
+        if result is failed or (self.wait_replicas and not self._replicas_confirm()):
+            return default
+        return result
+
+    def _replicas_confirm(self) -> bool:
+        return bool(
+            self.call(lambda r: replicated(r, self.key("sync"), self.wait_replicas, self._wait_timeout_ms), False)
+        )
 
     def count(self, key: str, ttl: int) -> int:
         """Add one to a counter whose window starts at its first increment; 0 without Redis."""

@@ -104,7 +104,7 @@ class Rules:
             return True
 
         self._db.forget(self._key("version"))
-        return bool(self._db.call(write, False))
+        return bool(self._db.durable(write, False))
 
     def remove(self, rule_ids: Iterable[str]) -> int:
         """Delete rules by id; how many existed (0 also when Redis is unavailable)."""
@@ -119,7 +119,7 @@ class Rules:
             return int(pipe.execute()[0])
 
         self._db.forget(self._key("version"))
-        return self._db.call(delete, 0)
+        return self._db.durable(delete, 0)
 
     def count(self) -> int:
         """How many rules there are."""

@@ -179,6 +179,14 @@ class _PostingsWriter(W3PostingsWriter):
     def finish_postings(self):
         if self.written() or len(self._ids) >= self._inlinelimit:
             return super().finish_postings()
+        if len(self._values) != len(self._ids):
+            # Only postings that carry values are inlined: Whoosh's list matcher answers "" (not
+            # bytes) for a missing value, which its own writer refuses when it merges the segment.
+            limit, self._inlinelimit = self._inlinelimit, 1
+            try:
+                return super().finish_postings()
+            finally:
+                self._inlinelimit = limit
         terminfo, self._terminfo = self._terminfo, None  # (Whoosh's own inline branch calls a missing method)
         terminfo.add_block(self)
         terminfo.set_inlined(self._ids, self._weights, self._values)

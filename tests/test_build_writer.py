@@ -8,7 +8,8 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from indexer import build
-from indexer.build import _fields, _vocabulary, collect
+from indexer.build import _fields, _vocabulary
+from indexer.gather import collect
 from indexer.schema import build_schema
 from indexer.segment import configure
 from indexer.sources import collect as collect_sources

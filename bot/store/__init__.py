@@ -49,7 +49,7 @@ from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 from bot.store.titles import Titles
 from config.settings import Settings
-from indexer import SharedContent
+from indexer import SharedContent, SharedUnavailable
 
 __all__ = ["Connection", "Store", "Unit"]
 
@@ -82,7 +82,7 @@ class Store:
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
         self.titles = Titles(self.db)
-        self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
+        self.content = _Content(self.db, client, prefix, wait_replicas, wait_timeout_ms)
 
     @classmethod
     def for_settings(cls, settings: Settings, client: redis.Redis | None = None) -> Store:
@@ -122,6 +122,7 @@ class Store:
             (GET, self.answers.key),
             (GET, self.rules.version_key),
             (GET, self.misses.key(openid)),
+            (GET, self.content.key("version")),  # admins' content overrides (indexer.overrides.Overlay)
         ]
         if query_key:
             reads.append((HGETALL, self.rules.picks_key(query_key)))
@@ -178,3 +179,17 @@ class Store:
         from wechatpy.session.redisstorage import RedisStorage
 
         return RedisStorage(self.db.redis, prefix=self.db.key("wechatpy"))
+
+
+class _Content(SharedContent):
+    """The shared content state, whose version every search checks: read with the message's claim."""
+
+    def __init__(self, db: Connection, *args):
+        super().__init__(*args)
+        self._db = db
+
+    def version(self) -> int:
+        raw = self._db.get(self.key("version"))
+        if raw is None and not self._db.available:
+            raise SharedUnavailable("（Redis）") from redis.ConnectionError("unavailable")
+        return int(raw or 0)

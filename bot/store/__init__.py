@@ -122,7 +122,7 @@ class Store:
             (GET, self.answers.key),
             (GET, self.rules.version_key),
             (GET, self.misses.key(openid)),
-            (GET, self.content.key("version")),  # admins' content overrides (indexer.overrides.Overlay)
+            (GET, self.content.version_key()),  # admins' content overrides (indexer.overrides.Overlay)
         ]
         if query_key:
             reads.append((HGETALL, self.rules.picks_key(query_key)))
@@ -189,7 +189,7 @@ class _Content(SharedContent):
         self._db = db
 
     def version(self) -> int:
-        raw = self._db.get(self.key("version"))
+        raw = self._db.get(self.version_key())
         if raw is None and not self._db.available:
             raise SharedUnavailable("（Redis）") from redis.ConnectionError("unavailable")
         return int(raw or 0)

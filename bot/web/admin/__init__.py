@@ -35,6 +35,7 @@ NAV = (
     ("admin.replies", "固定回复"),
     ("admin.leads", "线索"),
     ("admin.titles", "标题库"),
+    ("admin.shares", "分享统计"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -91,7 +92,7 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, leads, overview, people, replies, search, teaching, titles  # noqa: E402
+from bot.web.admin import auth, leads, overview, people, replies, search, shares, teaching, titles  # noqa: E402
 
 __all__ = [
     "auth",
@@ -103,6 +104,7 @@ __all__ = [
     "replies",
     "search",
     "session_config",
+    "shares",
     "teaching",
     "titles",
 ]

@@ -104,6 +104,7 @@ class Context:
     role: str = "client"
     hits: int | None = None  # how many results were shown, for the log line
     outcome: str | None = None  # a new search's result: "found", "weak" or "none" (front desk hooks)
+    typed: str = ""  # the text as the user sent it, before normalising (forms keep names as written)
 
     @property
     def audience(self) -> str:

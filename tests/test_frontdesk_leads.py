@@ -219,3 +219,12 @@ def test_the_leads_page_filters_by_status_and_refuses_bad_input(wechat, admin):
     bad = admin.post(f"/admin/leads/{number}", {"status": "done", "handler": "x"})
     assert "没有保存线索" in bad.text
     assert admin.post("/admin/leads/1", {"status": "new"}, token=False).status_code == 400
+
+
+def test_answers_are_kept_as_written(wechat, store):
+    user = new_openid()
+    typed = ["合作", "張三", "山野茶事（杭州）", "１３８ ００００ ２２２２", "想做种草，预算 20 万。"]
+    done = fill(wechat, user, typed)[-1]
+    lead = store.leads.get(re.search(r"编号 (\d+)", done).group(1))
+    assert (lead["name"], lead["company"]) == ("張三", "山野茶事（杭州）")
+    assert lead["contact"] == "13800002222" and lead["need"] == "想做种草，预算 20 万。"

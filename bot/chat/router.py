@@ -108,6 +108,7 @@ def search(ctx: Context, text: str) -> Reply:
 
 def respond_to_text(raw: str, ctx: Context) -> Reply:
     """Answer one line of text (or recognised speech)."""
+    ctx.typed = raw
     text = normalize(raw)
     bare = strip_trailing(text)
     if not bare:

@@ -106,7 +106,10 @@ def step(ctx: Context, text: str, data: dict[str, Any]) -> Reply | None:
     if command is not None and (ctx.is_admin or not command.admin):
         return None  # 帮助, 更多 … answered as usual; the form waits for its answer
     current = data.get("step") if data.get("step") in STEPS else "name"
-    answer, problem = check(current, text)
+    # Names and needs are kept as written (張三 stays 張三, a full-width comma stays); the phone number
+    # is read from the normalised text (full-width digits).
+    written = " ".join(ctx.typed.split()) if current != "contact" and ctx.typed.strip() else text
+    answer, problem = check(current, written)
     if problem:
         ctx.store.flows.start(ctx.openid, FLOW, data)  # the 30 minutes start again
         return Text(f"{problem}\n{QUESTIONS[current]}")

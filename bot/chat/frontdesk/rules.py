@@ -117,6 +117,7 @@ def new_id() -> str:
     return "r" + secrets.token_hex(4)
 
 
+@functools.lru_cache(maxsize=4096)  # each message is compared several times; popular ones repeat
 def key_form(text: str) -> str:
     """What is compared with keywords: normalised, lower case, no punctuation, emoji, fillers or particles."""
     text = normalize(text).lower()

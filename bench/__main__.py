@@ -85,41 +85,37 @@ def web_report(results: tuple[Path, ...], chart: Path | None, no_chart: bool) ->
 
 
 @main.command()
-@click.option("--verbose", is_flag=True, help="list the misses")
-def quality(verbose: bool) -> None:
-    """Top-3, nDCG@5 and weak flags on the hand-judged actionthinker queries."""
-    import tempfile
+@click.option("--verbose", is_flag=True, help="list the misses (never for *_blind.yaml sets)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON document with every figure")
+@click.option("--eval-dir", type=click.Path(file_okay=False, path_type=Path), help="judged sets (bench/eval)")
+@click.option("--corpus-root", type=click.Path(file_okay=False, path_type=Path), help="<root>/<corpus> as content")
+@click.option("--tuning", is_flag=True, help="only the sets one may tune on (no *_blind, *_heldout)")
+def quality(verbose: bool, as_json: bool, eval_dir: Path | None, corpus_root: Path | None, tuning: bool) -> None:
+    """Top-3, nDCG@5 and weak flags on every judged set, beside the plain baseline."""
+    import json
 
-    from bench.quality import EVAL_DIR, baseline_run, caselink_run, evaluate, load_judgements
-    from config.settings import PROJECT_ROOT, load_settings
-    from indexer.build import rebuild
-    from indexer.search import open_searcher
+    from bench.quality import EVAL_DIR, run_all
 
-    posts = PROJECT_ROOT.parent / "shared" / "corpus" / "actionthinker" / "_posts"
-    if not posts.is_dir():
-        raise click.ClickException(f"{posts} is absent")
-    work = Path(tempfile.mkdtemp(prefix="caselink-quality-"))
-    settings = load_settings(
-        {
-            "INDEX_DIR": str(work),
-            "CONTENT_DIR": str(posts),
-            "SITE_URL": "https://actionthinker.github.io",
-            "URLS_FILE": str(work / "none"),
-        }
-    )
-    rebuild(settings)
-    searcher = open_searcher(settings.index_dir)
-    for name in ("actionthinker.yaml", "actionthinker_heldout.yaml"):
-        judged = load_judgements(EVAL_DIR / name)
-        click.echo(f"{name}: {len(judged)} queries")
-        for scores in (
-            evaluate("baseline", judged, baseline_run(searcher)),
-            evaluate("caselink", judged, caselink_run(searcher)),
-        ):
-            click.echo("  " + scores.line())
-            if verbose:
-                for miss in scores.misses:
-                    click.echo(f"    miss: {miss}")
+    results = run_all(eval_dir or EVAL_DIR, corpus_root=corpus_root, tuning=tuning)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=1))
+        return
+    for entry in results:
+        if "error" in entry:
+            click.echo(f"{entry['set']}: skipped ({entry['error']})")
+            continue
+        blind = " (blind: figures only)" if entry["blind"] else ""
+        click.echo(f"{entry['set']}: {entry['queries']} queries on {entry['corpus']}{blind}")
+        for name in ("baseline", "caselink"):
+            f = entry[name]
+            click.echo(
+                f"  {name:<9} top-3 {f['top3']:6.1%}  nDCG@5 {f['ndcg5']:.3f}  "
+                f"unanswerable flagged {f['unanswerable_flagged']}/{f['unanswerable']}  "
+                f"answerable flagged {f['answerable_flagged']:5.1%}"
+            )
+        if verbose and not entry["blind"]:  # blind sets carry no misses at all (bench.quality.run_all)
+            for miss in entry["misses"]["caselink"]:
+                click.echo(f"    miss: {miss}")
 
 
 @main.command()

@@ -51,6 +51,8 @@ MORE_HINT = "，回复「更多」看下一页"
 RESULTS_LINK = '<a href="{url}">查看全部 {total} 条</a>'
 PAGE_INTERNAL_NOTE = "这里只列出公开内容。内部内容请在公众号对话中查看。"
 FOUND = "找到 {total} 条与「{query}」相关的内容："
+# The first `strong` hits are about the query; the rest are offered as maybe related.
+FOUND_STRONG = "找到 {strong} 条与「{query}」直接相关的内容，另有 {rest} 条可能相关："
 CORRECTED = "（已按「{corrected}」搜索）"
 WEAK = "没有与「{query}」直接匹配的内容，以下是可能相关的阅读："
 NOTHING = "没有找到与「{query}」相关的内容。"

@@ -26,10 +26,10 @@ from indexer import generations
 from indexer.document import Document, Problem, SourceResult
 from indexer.fetch import FetchPolicy
 from indexer.lock import build_lock
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
 from indexer.shared import SharedContent
-from indexer.spelling import build_pinyin_map
+from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary
 from indexer.text import fold
 
 log = logging.getLogger(__name__)
@@ -284,6 +284,7 @@ def _fields(doc: Document) -> dict:
         "summary": "" if doc.summary and flat.startswith(doc.summary.rstrip("…. ")[:40]) else doc.summary,
         "_stored_summary": doc.summary,
         "body": body,
+        "bigrams": " ".join((doc.title, tags_text, doc.summary or "", body[:BIGRAM_LEAD_CHARS])),
         "ts": doc.date.toordinal() if doc.date else 0,
         "url": doc.url,
         "cover": doc.cover,
@@ -313,15 +314,22 @@ def _vocabulary(ix) -> Iterable[tuple[str, int]]:
     return counts.items()
 
 
-def _pinyin_map(ix) -> dict[str, list]:
+def _pinyin_map(ix, documents: list[Document]) -> dict:
     # The searcher only ever corrects to a domain word or to a word in MIN_CORRECTION_DF documents;
     # other readings are left out so that every worker holds half the map (13 instead of 29 MB at
     # 10,000 documents). Each reading keeps its most frequent word, so no accepted correction changes.
+    # Clients get a map of public words only (indexer.spelling.audience_maps).
     from indexer.search import MIN_CORRECTION_DF
 
     domain = active_resources().domain_words
-    full = build_pinyin_map(_vocabulary(ix), min_df=1)
-    return {key: best for key, best in full.items() if best[1] >= MIN_CORRECTION_DF or best[0] in domain}
+    vocabulary = dict(_vocabulary(ix))
+    internal = internal_vocabulary([d for d in documents if d.visibility == "internal"])
+    public = ((w, df - internal.get(w, 0)) for w, df in vocabulary.items())
+
+    def useful(found: dict[str, list]) -> dict[str, list]:
+        return {key: best for key, best in found.items() if best[1] >= MIN_CORRECTION_DF or best[0] in domain}
+
+    return audience_maps(useful(build_pinyin_map(vocabulary.items())), useful(build_pinyin_map(public)))
 
 
 def _finish(
@@ -338,7 +346,7 @@ def _finish(
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    generations.write_json(gen / "pinyin.json", _pinyin_map(ix))
+    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents))
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
     report.documents = ix.doc_count()

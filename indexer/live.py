@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
 from indexer import generations, ranking
+from indexer.audience import View, make_view
 from indexer.schema import SCHEMA_VERSION
 from indexer.segment import active_resources
 
 log = logging.getLogger(__name__)
 
-INTERNAL = wq.Term("visibility", "internal")
 BUILD_HINT = "请先运行 python -m indexer rebuild 建立索引"
 
 
@@ -50,6 +49,7 @@ class Candidates:
 
     total: int = 0
     weak: bool = False
+    strong: int = 0
     ranked: list[ranking.Scored] = field(default_factory=list)
     docs: list[dict] | None = None  # a listing (a tag or kind without words), newest first
     corrected: str | None = None
@@ -69,28 +69,33 @@ class Generation:
             raise IndexNotReady(f"索引 {path.name} 无法打开（{type(exc).__name__}）：{BUILD_HINT}") from exc
         self.path = path
         self.meta = generations.read_json(path / "meta.json", {}) or {}
-        resources = active_resources()
-        self.rebuild_needed = (
-            self.meta.get("resources_hash") != resources.digest or self.meta.get("schema_version") != SCHEMA_VERSION
-        )
         if self.rebuild_needed:
             log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
         self._pinyin: dict | None = None
-        self._internal: set[int] | None = None
+        self._views: dict[str, View] = {}
         self._cache: OrderedDict[tuple, Candidates] = OrderedDict()
         self._cache_lock = threading.Lock()
         # Typo help needs the pinyin map; load it now in the background, not on a user's query.
         threading.Thread(target=lambda: self.pinyin_map, name="pinyin-warmup", daemon=True).start()
 
-    def internal_docs(self, searcher: WhooshSearcher) -> set[int]:
-        """Numbers of the `internal` documents (what a client must not see), found once per generation.
+    @property
+    def rebuild_needed(self) -> bool:
+        """Built with other dictionaries or schema than the ones on disk now (edits are noticed live)."""
+        return (
+            self.meta.get("resources_hash") != active_resources().digest
+            or self.meta.get("schema_version") != SCHEMA_VERSION
+        )
 
-        Whoosh would otherwise rebuild this set from the postings on every masked search (13% of
+    def view(self, searcher: WhooshSearcher, audience: str) -> View:
+        """What ``audience`` may see of this generation, worked out once per generation.
+
+        Whoosh would otherwise rebuild the mask from the postings on every masked search (13% of
         a search at 10,000 documents).
         """
-        if self._internal is None:
-            self._internal = set(searcher.docs_for_query(INTERNAL))
-        return self._internal
+        found = self._views.get(audience)
+        if found is None:
+            found = self._views[audience] = make_view(searcher, audience)
+        return found
 
     def cached(self, key: tuple) -> Candidates | None:
         with self._cache_lock:
@@ -109,6 +114,8 @@ class Generation:
 
     @property
     def pinyin_map(self) -> dict:
+        """``{"all": {reading: [word, df]}, "client": {reading: [word, df] | None}}`` (see indexer.spelling)."""
         if self._pinyin is None:
-            self._pinyin = generations.read_json(self.path / "pinyin.json", {}) or {}
+            loaded = generations.read_json(self.path / "pinyin.json", {}) or {}
+            self._pinyin = loaded if "all" in loaded else {"all": {}, "client": {}}
         return self._pinyin

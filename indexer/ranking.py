@@ -1,9 +1,12 @@
-"""Ranking for colloquial queries: BM25F recall, then coverage of the query's important words.
+"""Ranking for colloquial queries: BM25F recall, then coverage, then aboutness.
 
-Whoosh's BM25F finds candidates with an OR over every word, synonym and field (a strict AND returns
-nothing for "有没有讲个人品牌的文章"). Candidates are then re-ranked by *coverage*: the share of the
-query's IDF weight that a document matches, counted higher for title and tags than for the body.
-The same coverage says when a result is `weak`: no hit covers the query's important words.
+Whoosh's BM25F finds candidates with an OR over every word, expansion and field (a strict AND returns
+nothing for "有没有讲个人品牌的文章"), plus Chinese character bigrams at a lower weight so a word the
+dictionary cuts differently still meets the post. Candidates are re-ranked by *coverage*: the share of
+the query's IDF weight a document matches, counted higher for title and tags than for the body, and
+lower for a synonym, a concept or a bigram match than for the word itself. The first candidates are
+then judged on *aboutness* (see `indexer.about`): a post that names the topic in its title, tags or
+opening, or keeps coming back to it, beats one that mentions it once or says it does not do it.
 """
 
 from __future__ import annotations
@@ -14,21 +17,27 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
+from indexer.about import about_each, missing_key_word
+from indexer.analysis import cjk_bigrams
+from indexer.audience import View
 from indexer.query import ParsedQuery, TermGroup
 from indexer.schema import FIELD_BOOSTS
+from indexer.segment import get_segmenter
 from indexer.text import fold
 
 POOL = 100  # candidates re-ranked per query; deeper pages are not useful in a chat
-SYNONYM_FACTOR = 0.8
 # How strongly a match in each field shows that a document is about the word.
-FIELD_STRENGTH = {"title": 1.0, "tags_text": 1.0, "summary": 0.8, "body": 0.5}
+FIELD_STRENGTH = {"title": 1.0, "tags_text": 1.0, "summary": 0.8, "body": 0.5, "bigrams": 0.35}
+BIGRAM_BOOST = 0.5  # the bigram field beside the word fields (body: 1.0): words still rank first
+PHRASE_FIELDS = ("title", "summary", "body")  # fields with positions: several-word terms are phrases there
 KIND_BOOST = 1.3
 SCORE_EXP, COV_EXP = 0.5, 1.5  # coverage matters more than raw BM25 among the candidates
-WEAK_BELOW = 0.45  # best strong coverage under this: nothing matched the query directly
 KEEP_RATIO = 0.4  # hits whose coverage falls under this share of the best one are noise
+ABOUT_DEPTH = 10  # the first candidates are read (stored text) and re-ranked by aboutness
+ABOUT_MIX = 0.6  # share of aboutness in the re-ranking coverage (the rest: matched fields)
 WEAK_DEPTH = 5  # the hits a user sees first decide whether the answer is weak
-BODY_STRENGTH = (0.0, 0.45, 0.7, 0.85)  # a word said once, twice, three or more times in the body
-LEAD_CHARS, LEAD_STRENGTH = 200, 0.8  # the opening lines say what a post is about
+WEAK_BELOW = 0.2  # best aboutness under this: nothing matched the query directly
+STRONG_SCORE, STRONG_ABOUT = 0.55, 0.45  # a strong hit: this share of the best score, and about the query
 MISSING_WORD_FACTOR, GUESSED_WORD_FACTOR = 0.8, 0.3
 
 
@@ -48,6 +57,8 @@ class Scored:
     ts: int = 0
     fields: dict = field(default_factory=dict)
     snippet: tuple[str, list[tuple[int, int]]] | None = None
+    about: float = 0.0
+    primary: int = 0  # how many of ``words`` (the first ones) are the query's own words
 
     def load(self, searcher: WhooshSearcher) -> dict:
         if not self.fields:
@@ -59,6 +70,7 @@ class Scored:
 class Ranked:
     hits: list[Scored]
     weak: bool
+    strong: int = 0  # the first hits that are clearly about the query; the rest are "可能相关"
 
 
 def tag_key(tag: str) -> str:
@@ -70,108 +82,173 @@ def _terms(member: str) -> list[str]:
     return [p for p in member.split() if p]
 
 
-def _term_query(fieldname: str, member: str, boost: float) -> wq.Query:
+def _member_query(fieldname: str, member: str, boost: float) -> wq.Query:
     parts = _terms(member)
     if len(parts) == 1:
         return wq.Term(fieldname, parts[0], boost=boost)
+    if fieldname in PHRASE_FIELDS:  # "social media" is not "Social Dinner … media"
+        return wq.Phrase(fieldname, parts, boost=boost)
     return wq.And([wq.Term(fieldname, p) for p in parts], boost=boost)
 
 
+def _bigram_members(group: TermGroup) -> list[tuple[list[str], float]]:
+    """The word and its synonyms as bigram sets (only where bigrams add something: CJK, 2+ chars)."""
+    out = []
+    for member, factor in group.weighted()[: 1 + len(group.synonyms)]:
+        grams = sorted(set(cjk_bigrams(member)))
+        if grams:
+            out.append((grams, factor))
+    return out
+
+
 def attach_frequencies(searcher: WhooshSearcher, parsed: ParsedQuery) -> None:
-    """Record in each group how many documents contain its word or a synonym (max over fields)."""
+    """Record per group how many documents contain its word (``own_df``) or any expansion (``df``)."""
     for group in parsed.groups:
-        group.df = max(
-            (searcher.doc_frequency(f, t) for f in FIELD_BOOSTS for m in group.members for t in _terms(m)[:1]),
-            default=0,
-        )
+        dfs = {m: max(searcher.doc_frequency(f, t) for f in FIELD_BOOSTS for t in _terms(m)[:1]) for m in group.members}
+        group.own_df = dfs.get(group.word, 0)
+        group.df = max(dfs.values(), default=0)
+        group.partial = 0
+        if not group.df:
+            group.partial = int(_found_in_parts(searcher, group))
+
+
+def _found_in_parts(searcher: WhooshSearcher, group: TermGroup) -> bool:
+    """Whether a word no document holds is still there in pieces: its characters inside a longer
+    word of an opening (bigrams), or its dictionary parts (性格内向 → 性格, 内向) in the index."""
+    for grams, _ in _bigram_members(group):
+        matcher = wq.And([wq.Term("bigrams", g) for g in grams])
+        if searcher.search(matcher, limit=1).scored_length():
+            return True
+    word = group.word
+    if len(word) < 3:
+        return False
+    covered = [False] * len(word)
+    for part, _ in get_segmenter().index_tokens(word):
+        if part != word and any(searcher.doc_frequency(f, part) for f in FIELD_BOOSTS):
+            at = word.find(part)
+            covered[at : at + len(part)] = [True] * len(part)
+    return all(covered)
 
 
 def build_query(parsed: ParsedQuery) -> wq.Query:
-    """OR of every group: word and synonyms in every field, weighted by field and by synonymy."""
+    """OR of every group: word and expansions in every field, weighted by field and relation; bigrams."""
     clauses = []
     for group in parsed.groups:
         terms = [
-            _term_query(f, member, fb * group.weight * (1.0 if i == 0 else SYNONYM_FACTOR))
-            for i, member in enumerate(group.members)
+            _member_query(f, member, fb * group.weight * factor)
+            for member, factor in group.weighted()
             for f, fb in FIELD_BOOSTS.items()
         ]
+        for grams, factor in _bigram_members(group):
+            parts = [wq.Term("bigrams", g) for g in grams]
+            boost = BIGRAM_BOOST * group.weight * factor
+            terms.append(parts[0].with_boost(boost) if len(parts) == 1 else wq.And(parts, boost=boost))
         clauses.append(wq.Or(terms))
     return wq.Or(clauses)
 
 
 def _idf(group: TermGroup, n_docs: int) -> float:
     idf = math.log(1.0 + (n_docs - group.df + 0.5) / (group.df + 0.5))
-    if group.df:
+    if group.df or group.partial:
         return idf
     # A word no document contains: a real word (跨境, 退税) is a topic the corpus lacks and must
     # count; a string jieba only guessed at (太忙, 人一多, 融不进) is colloquial decoration.
     return idf * (MISSING_WORD_FACTOR if group.known else GUESSED_WORD_FACTOR)
 
 
-def rank(searcher: WhooshSearcher, parsed: ParsedQuery, filt, mask, kind_hint: str | None) -> Ranked:
-    """Search, re-rank by coverage, drop noise and decide whether the result is weak."""
-    results = searcher.search(build_query(parsed), limit=POOL, filter=filt, mask=mask, terms=True)
+class _Owners:
+    """Which group (and at what factor) a matched term stands for."""
+
+    def __init__(self, groups: list[TermGroup]):
+        self.single: dict[str, list[tuple[int, float]]] = {}
+        self.phrases: list[tuple[list[str], int, float]] = []
+        self.bigrams: list[tuple[list[str], int, float]] = []
+        for gi, group in enumerate(groups):
+            for member, factor in group.weighted():
+                parts = _terms(member)
+                if len(parts) == 1:
+                    self.single.setdefault(parts[0], []).append((gi, factor))
+                elif parts:
+                    self.phrases.append((parts, gi, factor))
+            for grams, factor in _bigram_members(group):
+                self.bigrams.append((grams, gi, factor))
+
+    def strengths(self, matched: dict[str, set[str]], n: int) -> list[float]:
+        strength = [0.0] * n
+        for fieldname, words in matched.items():
+            base = FIELD_STRENGTH.get(fieldname, 0.5)
+            if fieldname == "bigrams":
+                for grams, gi, factor in self.bigrams:
+                    if all(g in words for g in grams):
+                        strength[gi] = max(strength[gi], base * factor)
+                continue
+            for word in words:
+                for gi, factor in self.single.get(word, ()):
+                    strength[gi] = max(strength[gi], base * factor)
+            for parts, gi, factor in self.phrases:
+                if all(p in words for p in parts):
+                    strength[gi] = max(strength[gi], base * factor)
+        return strength
+
+
+def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_hint: str | None) -> Ranked:
+    """Search, re-rank by coverage and aboutness, drop noise, count strong hits, decide weakness."""
+    results = view.search(searcher, build_query(parsed), limit=POOL, filter=filt, terms=True)
     if not results.scored_length():
         return Ranked([], weak=False)
     groups = parsed.content_groups or parsed.groups
     n_docs = max(searcher.doc_count_all(), 1)
     weights = [_idf(g, n_docs) for g in groups]
     total = sum(weights) or 1.0
-    owner: dict[str, tuple[int, float]] = {}
-    for gi, group in enumerate(groups):
-        for i, member in enumerate(group.members):
-            for term in _terms(member):
-                owner.setdefault(term, (gi, 1.0 if i == 0 else SYNONYM_FACTOR))
+    owners = _Owners(groups)
+    own_words = {t for g in groups for t in _terms(g.word)}
     top = results[0].score or 1.0
     dates = searcher.reader().column_reader("ts")
     scored: list[Scored] = []
     decoded: dict[bytes, str] = {}  # one str per term, shared by the hits (and the cached candidates)
     for hit in results:
-        strength = [0.0] * len(groups)
-        words: set[str] = set()
+        matched: dict[str, set[str]] = {}
         for fieldname, raw in hit.matched_terms():
             word = decoded.get(raw)
             if word is None:
                 word = decoded[raw] = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            words.add(word)
-            if word in owner:
-                gi, factor = owner[word]
-                strength[gi] = max(strength[gi], FIELD_STRENGTH.get(fieldname, 0.5) * factor)
+            matched.setdefault(fieldname, set()).add(word)
+        strength = owners.strengths(matched, len(groups))
         coverage = sum(w * s for w, s in zip(weights, strength, strict=True)) / total
         final = (hit.score / top) ** SCORE_EXP * coverage**COV_EXP
         if kind_hint and hit.get("kind") == kind_hint:
             final *= KIND_BOOST
-        scored.append(Scored(hit.docnum, final, coverage, sorted(words, key=len, reverse=True), dates[hit.docnum]))
+        words = {w for f, ws in matched.items() if f != "bigrams" for w in ws}
+        words.update(m for g in groups for m in g.members if _bigram_hit(m, matched.get("bigrams")))
+        # The query's own words first: a snippet shows them rather than an expansion's (see snippets)
+        own = sorted((w for w in words if w in own_words), key=len, reverse=True)
+        rest = sorted((w for w in words if w not in own_words), key=len, reverse=True)
+        scored.append(Scored(hit.docnum, final, coverage, own + rest, dates[hit.docnum], primary=len(own)))
     best = max(s.coverage for s in scored)
     kept = [s for s in scored if s.coverage >= best * KEEP_RATIO]
     kept.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
-    for s in kept[:WEAK_DEPTH]:
+    head = kept[:ABOUT_DEPTH]
+    for s in head:
         s.load(searcher)
-    strong = max(_strong_coverage(s, groups, weights) for s in kept[:WEAK_DEPTH]) / total
-    return Ranked(kept, weak=strong < WEAK_BELOW)
+        s.about = sum(w * e for w, e in zip(weights, about_each(s.fields, groups), strict=True)) / total
+        mixed = (1 - ABOUT_MIX) * s.coverage + ABOUT_MIX * s.about
+        s.score = s.score / max(s.coverage, 1e-9) ** COV_EXP * mixed**COV_EXP
+    head.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
+    kept[: len(head)] = head
+    best_about = max(s.about for s in head[:WEAK_DEPTH])
+    weak = best_about < WEAK_BELOW or missing_key_word(groups)
+    top_score = head[0].score or 1.0
+    strong = 0
+    if not weak:
+        for s in head:
+            if s.score < top_score * STRONG_SCORE or s.about < STRONG_ABOUT * best_about:
+                break
+            strong += 1
+    return Ranked(kept, weak=weak, strong=strong)
 
 
-def _strong_coverage(scored: Scored, groups: list[TermGroup], weights: list[float]) -> float:
-    """IDF-weighted share of the query a top hit is *about*: in its title, tags or summary, or
-    repeated in its body (a word said once in passing does not make a document about it)."""
-    head = " ".join(
-        (
-            scored.fields.get("title") or "",
-            " ".join(scored.fields.get("tags") or ()),
-            scored.fields.get("summary") or "",
-        )
-    ).lower()
-    body = (scored.fields.get("body") or "").lower()
-    total = 0.0
-    for group, weight in zip(groups, weights, strict=True):
-        best = 0.0
-        for i, member in enumerate(group.members):
-            factor = 1.0 if i == 0 else SYNONYM_FACTOR
-            if member in head:
-                best = max(best, factor)
-            elif member in body[:LEAD_CHARS]:
-                best = max(best, factor * LEAD_STRENGTH)
-            elif member in body:
-                best = max(best, factor * BODY_STRENGTH[min(body.count(member), 3)])
-        total += weight * best
-    return total
+def _bigram_hit(member: str, grams: set[str] | None) -> bool:
+    if not grams:
+        return False
+    wanted = cjk_bigrams(member)
+    return bool(wanted) and all(g in grams for g in wanted)

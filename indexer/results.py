@@ -44,12 +44,15 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     corrected: str | None = None
     related_tags: list[str] = field(default_factory=list)
+    # The first `strong` hits are about the query; the rest of `total` are "可能相关" (maybe related).
+    strong: int = 0
 
     def to_json(self) -> dict:
-        """`{"query", "total", "weak", "hits", "corrected", "related_tags"}`."""
+        """`{"query", "total", "strong", "weak", "hits", "corrected", "related_tags"}`."""
         return {
             "query": self.query,
             "total": self.total,
+            "strong": self.strong,
             "weak": self.weak,
             "hits": [h.to_json() for h in self.hits],
             "corrected": self.corrected,

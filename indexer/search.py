@@ -18,6 +18,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
 from indexer import generations, mapped, ranking, teaching
+from indexer.audience import AUDIENCES, View, check_audience
 from indexer.live import BUILD_HINT, Candidates, Generation
 from indexer.query import ParsedQuery, parse_query
 from indexer.results import Hit, SearchResult, hit_from_fields
@@ -30,7 +31,6 @@ mapped.install()  # searchers read the segments' memory maps instead of copying 
 
 __all__ = ["AUDIENCES", "Hit", "SearchResult", "Searcher", "open_searcher"]
 
-AUDIENCES = ("client", "employee")
 MIN_CORRECTION_DF = 2  # a homophone found in one document only is as likely noise as intent
 # Ranked candidates kept per generation for repeated queries and their next pages (更多 re-ran the
 # whole search); ~50 KB an entry (13 MB at most). A new generation starts with an empty cache.
@@ -82,6 +82,12 @@ class Searcher:
                 self._stamp = stamp
         return self._gen
 
+    def _view(self, audience: str) -> tuple[Generation, WhooshSearcher, View]:
+        """The live generation, this thread's Whoosh searcher and what ``audience`` may see of it:
+        every public method starts here, so no path reads documents without the audience's view."""
+        gen, searcher = self._whoosh()
+        return gen, searcher, gen.view(searcher, check_audience(audience))
+
     def _whoosh(self) -> tuple[Generation, WhooshSearcher]:
         gen = self._refresh()
         local = self._local
@@ -112,16 +118,16 @@ class Searcher:
         ``pinned`` document ids go first, ``lifted`` multiplies scores by document id. None of them
         reaches a document the audience may not see.
         """
-        audience = _check_audience(audience)
-        gen, searcher = self._whoosh()
-        found = self._found(gen, searcher, query, audience, kind, tag)
+        gen, searcher, view = self._view(audience)
+        found = self._found(gen, searcher, view, query, kind, tag)
         taught: dict[int, tuple[str, float]] = {}
         if found.docs is None and (expansions or pinned or lifted):
-            mask = gen.internal_docs(searcher) if audience == "client" else None
-            pins = teaching.visible(searcher, pinned, _filter(kind, [tag] if tag else []), mask)
-            extra = [self._found(gen, searcher, q, audience, kind, tag) for q in expansions[: teaching.MAX_EXPANSIONS]]
+            pins = teaching.visible(searcher, view, pinned, _filter(kind, [tag] if tag else []))
+            extra = [self._found(gen, searcher, view, q, kind, tag) for q in expansions[: teaching.MAX_EXPANSIONS]]
             found, taught = teaching.compose(searcher, found, extra, pins, lifted or {})
-        result = SearchResult(query=query, total=found.total, weak=found.weak, corrected=found.corrected)
+        result = SearchResult(
+            query=query, total=found.total, weak=found.weak, corrected=found.corrected, strong=found.strong
+        )
         result.related_tags = list(found.related_tags)
         if found.docs is not None:
             result.hits = [hit_from_fields(d) for d in found.docs[offset : offset + limit]]
@@ -130,7 +136,7 @@ class Searcher:
             hit = hit_from_fields(scored.load(searcher), scored.score)
             if scored.snippet is None:
                 text = scored.fields.get("body") or scored.fields.get("summary") or ""
-                scored.snippet = make_snippet(text, scored.words)
+                scored.snippet = make_snippet(text, scored.words, primary=scored.primary)
                 scored.fields = {k: v for k, v in scored.fields.items() if k != "body"}
             hit.snippet, hit.highlights = scored.snippet[0], list(scored.snippet[1])
             if scored.docnum in taught:
@@ -139,68 +145,60 @@ class Searcher:
         return result
 
     def _found(
-        self, gen: Generation, searcher: WhooshSearcher, query: str, audience: str, kind: str | None, tag: str | None
+        self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None
     ) -> Candidates:
-        key = ("search", query, audience, kind, tag)
+        key = ("search", query, view.audience, kind, tag)
         found = gen.cached(key)
         if found is None:
-            found = self._candidates(gen, searcher, query, audience, kind, tag)
+            found = self._candidates(gen, searcher, view, query, kind, tag)
             gen.remember(key, found, self.cache_size)
         return found
 
     def _candidates(
-        self, gen: Generation, searcher: WhooshSearcher, query: str, audience: str, kind: str | None, tag: str | None
+        self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None
     ) -> Candidates:
         segmenter = get_segmenter()
         parsed = parse_query(query, segmenter, segmenter.resources)
         found = Candidates()
         tags = [*parsed.tags, *([tag] if tag else [])]
         filt = _filter(kind, tags)
-        mask = gen.internal_docs(searcher) if audience == "client" else None
         if not parsed.content_groups:
             if tags or kind or parsed.kind_hint:
-                found.docs = self._listing(searcher, filt or _kind_filter(parsed.kind_hint), mask)
+                found.docs = self._listing(searcher, view, filt or _kind_filter(parsed.kind_hint))
                 found.total = len(found.docs)
             return found
         ranking.attach_frequencies(searcher, parsed)
-        found.corrected = self._correct(gen, parsed)
+        found.corrected = self._correct(gen, parsed, view.audience) or parsed.corrected
         if found.corrected:
             ranking.attach_frequencies(searcher, parsed)
-        ranked = ranking.rank(searcher, parsed, filt, mask, kind_hint=None if kind else parsed.kind_hint)
+        ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=None if kind else parsed.kind_hint)
         found.ranked, found.total, found.weak = ranked.hits, len(ranked.hits), ranked.weak
+        found.strong = ranked.strong
         if not ranked.hits:
-            found.related_tags = self._related_tags(searcher, parsed, gen, mask, audience)
+            found.related_tags = self._related_tags(searcher, view, parsed, gen)
         return found
 
     def latest(self, *, audience: str = "client", kind: str | None = None, limit: int = 5) -> list[Hit]:
         """Newest documents the audience may see."""
-        audience = _check_audience(audience)
-        gen, searcher = self._whoosh()
+        gen, searcher, view = self._view(audience)
         key = ("latest", audience, kind)
         found = gen.cached(key)
         if found is None:
-            mask = gen.internal_docs(searcher) if audience == "client" else None
-            found = Candidates(docs=self._listing(searcher, _kind_filter(kind), mask))
+            found = Candidates(docs=self._listing(searcher, view, _kind_filter(kind)))
             gen.remember(key, found, self.cache_size)
         return [hit_from_fields(d) for d in (found.docs or [])[:limit]]
 
     def get(self, doc_id: str, *, audience: str = "client") -> Hit | None:
         """One document by id, or None when it is gone or not for this audience."""
-        audience = _check_audience(audience)
-        _, searcher = self._whoosh()
-        fields = searcher.document(id=doc_id)
-        if not fields or (audience == "client" and fields.get("visibility") == "internal"):
-            return None
-        return hit_from_fields(fields)
+        _, searcher, view = self._view(audience)
+        fields = view.document(searcher, id=doc_id)
+        return hit_from_fields(fields) if fields else None
 
     def body(self, doc_id: str, *, audience: str = "client") -> str | None:
         """One document's stored plain-text body (share kits quote it), or None like ``get``."""
-        audience = _check_audience(audience)
-        _, searcher = self._whoosh()
-        fields = searcher.document(id=doc_id)
-        if not fields or (audience == "client" and fields.get("visibility") == "internal"):
-            return None
-        return fields.get("body") or ""
+        _, searcher, view = self._view(audience)
+        fields = view.document(searcher, id=doc_id)
+        return (fields.get("body") or "") if fields else None
 
     def stats(self) -> dict:
         """`{"documents", "by_kind", "generation", "built_at", "size_bytes", "rebuild_needed"}`."""
@@ -227,12 +225,12 @@ class Searcher:
             self._local.gen = None
 
     # -- helpers -----------------------------------------------------------------------------
-    def _listing(self, searcher: WhooshSearcher, filt, mask) -> list[dict]:
-        results = searcher.search(wq.Every(), filter=filt, mask=mask, sortedby="ts", reverse=True, limit=ranking.POOL)
+    def _listing(self, searcher: WhooshSearcher, view: View, filt) -> list[dict]:
+        results = view.search(searcher, wq.Every(), filter=filt, sortedby="ts", reverse=True, limit=ranking.POOL)
         # Listings are cached: keep what a hit shows, not the body.
         return [{k: v for k, v in r.fields().items() if k != "body"} for r in results]
 
-    def _correct(self, gen: Generation, parsed: ParsedQuery) -> str | None:
+    def _correct(self, gen: Generation, parsed: ParsedQuery, audience: str) -> str | None:
         changed = False
         text = parsed.text
         segmenter = get_segmenter()
@@ -240,39 +238,33 @@ class Searcher:
         for group in parsed.content_groups:
             if group.df:
                 continue
-            fixed = correct(group.word, gen.pinyin_map)
+            # The correction data is the audience's own: a client is never offered a word that
+            # only internal documents contain.
+            found = correct(group.word, gen.pinyin_map, audience)
+            if not found:
+                continue
+            fixed, df = found
             # A word jieba knows (量子) may simply be absent from the index: only replace it by a
             # homophone from our own domain vocabulary (按例 → 案例), never by any indexed word.
-            if fixed and (fixed in domain or (not group.known and self._df(fixed) >= MIN_CORRECTION_DF)):
+            if fixed in domain or (not group.known and df >= MIN_CORRECTION_DF):
                 text = text.replace(group.word, fixed)
                 group.corrected_from, group.word, group.known = group.word, fixed, True
                 group.synonyms = segmenter.resources.synonyms_of(fixed)
+                group.related = segmenter.resources.related_of(fixed)
                 changed = True
         return text if changed else None
 
-    def _df(self, word: str) -> int:
-        _, searcher = self._whoosh()
-        return max(searcher.doc_frequency(f, word) for f in ("title", "tags_text", "body"))
-
-    def _related_tags(
-        self, searcher: WhooshSearcher, parsed: ParsedQuery, gen: Generation, mask, audience: str
-    ) -> list[str]:
+    def _related_tags(self, searcher: WhooshSearcher, view: View, parsed: ParsedQuery, gen: Generation) -> list[str]:
         chars = {ch for g in parsed.content_groups for ch in g.word if "\u3400" <= ch <= "\u9fff"}
         counts: Counter[str] = Counter()
         if chars:
             loose = wq.Or([wq.Term(f, ch) for ch in chars for f in ("title", "tags_text")])
-            for hit in searcher.search(loose, mask=mask, limit=20):
+            for hit in view.search(searcher, loose, limit=20):
                 counts.update(hit.get("tags") or ())
         if not counts:
-            key = "top_tags" if audience == "client" else "top_tags_all"
+            key = "top_tags" if view.audience == "client" else "top_tags_all"
             return list(gen.meta.get(key, []))[:5]
         return [t for t, _ in counts.most_common(5)]
-
-
-def _check_audience(audience: str) -> str:
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
-    return audience
 
 
 def _kind_filter(kind: str | None):

@@ -24,6 +24,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # Synonyms missing from jieba's dictionary must win over splits like 职/场上 in "职场上".
 SYNONYM_FREQ = 1000
 FILLER_FREQ = 300
+KEEP_SEGMENTERS = 2
 _JOINED = re.compile(r"[a-z0-9][^a-z0-9\s]+[a-z0-9]", re.IGNORECASE)
 _ASCII_PIECES = re.compile(r"[a-z0-9]+(?:\.\d+)?%?|[^a-z0-9]", re.IGNORECASE)  # jieba finalseg.re_skip
 
@@ -54,8 +55,8 @@ class Segmenter:
             add = self._engine.add_word
         for word, freq, tag in resources.user_words:
             add(word, freq, tag)
-        for word in resources.synonyms:
-            if not self._has(word) and _CJK.search(word):
+        for word in (*resources.synonyms, *resources.concepts.words):
+            if not self._has(word) and _CJK.search(word) and " " not in word:
                 add(word, SYNONYM_FREQ, None)
         for word in resources.query_stopwords:
             # filler such as 靠谱 must be cut whole to be recognised ("写文案靠谱吗" → 靠/谱 otherwise)
@@ -145,5 +146,8 @@ def get_segmenter() -> Segmenter:
             seg = _segmenters.get(resources.digest)
             if seg is None:
                 log.info("loading segmenter (%s) with resources %s", _best_backend(), resources.digest)
-                seg = _segmenters[resources.digest] = Segmenter(resources)
+                seg = Segmenter(resources)
+                while len(_segmenters) >= KEEP_SEGMENTERS:  # dictionaries edited in a running bot
+                    _segmenters.pop(next(iter(_segmenters)))
+                _segmenters[resources.digest] = seg
     return seg

@@ -9,8 +9,14 @@ from __future__ import annotations
 WIDTH = 90  # characters: about two lines in WeChat
 
 
-def make_snippet(text: str, words: list[str], width: int = WIDTH) -> tuple[str, list[tuple[int, int]]]:
-    """Return the window of ``text`` with the most distinct matched words, and their spans in it."""
+def make_snippet(
+    text: str, words: list[str], width: int = WIDTH, primary: int = 0
+) -> tuple[str, list[tuple[int, int]]]:
+    """Return the window of ``text`` with the most distinct matched words, and their spans in it.
+
+    The first ``primary`` words (the query's own) count double: a window showing what was typed
+    beats one showing only synonyms or related terms.
+    """
     if not text:
         return "", []
     haystack = text.lower()
@@ -28,14 +34,16 @@ def make_snippet(text: str, words: list[str], width: int = WIDTH) -> tuple[str, 
     occurrences.sort()
     best_start, best_score = occurrences[0][0], -1
     counts: dict[int, int] = {}
+    value = [2 if wi < primary else 1 for wi in range(len(words))]
     j = 0
     for i, (start, _, wi_start) in enumerate(occurrences):
         # two pointers: occurrences[i:j] are the ones that fit in a window opening at `start`
         while j < len(occurrences) and occurrences[j][1] <= start + width:
             counts[occurrences[j][2]] = counts.get(occurrences[j][2], 0) + 1
             j += 1
-        if len(counts) > best_score:
-            best_start, best_score = start, len(counts)
+        score = sum(value[wi] for wi in counts)
+        if score > best_score:
+            best_start, best_score = start, score
         if j > i:
             counts[wi_start] -= 1
             if not counts[wi_start]:

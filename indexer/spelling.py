@@ -92,10 +92,46 @@ def build_pinyin_map(vocabulary: Iterable[tuple[str, int]], min_df: int = 1) -> 
     return best
 
 
-def correct(word: str, pinyin_map: dict[str, list]) -> str | None:
-    """The most frequent indexed word that sounds like ``word``, or None."""
+def audience_maps(full: dict[str, list], public: dict[str, list]) -> dict:
+    """The typo data a generation keeps: every reading, plus where a client's answer differs.
+
+    A client must never be told "已按「…」搜索" with a word that only internal documents contain, so
+    the client's map is built from public documents alone; it is stored as the (few) readings where
+    it differs from the full map (None: no public word has that reading).
+    """
+    client = {k: public.get(k) for k in full.keys() | public.keys() if public.get(k) != full.get(k)}
+    return {"all": full, "client": client}
+
+
+def correct(word: str, maps: dict, audience: str = "client") -> tuple[str, int] | None:
+    """The most frequent word ``audience`` may see that sounds like ``word``, with its document count."""
     if not _CJK_WORD.match(word):
         return None
-    found = [pinyin_map[k] for k in pinyin_keys(word) if k in pinyin_map]
-    found = [f for f in found if f[0] != word]
-    return max(found, key=lambda f: f[1])[0] if found else None
+    full, client = maps.get("all", {}), maps.get("client", {}) if audience == "client" else {}
+    found = []
+    for key in pinyin_keys(word):
+        best = client[key] if key in client else full.get(key)
+        if best and best[0] != word:
+            found.append(best)
+    if not found:
+        return None
+    best = max(found, key=lambda f: f[1])
+    return best[0], best[1]
+
+
+def internal_vocabulary(documents) -> dict[str, int]:
+    """How many of ``documents`` (the internal ones) contain each indexed word, in any field.
+
+    Subtracted from the whole index's document frequencies this leaves an upper bound of a word's
+    public frequency that is 0 for every word only internal documents contain.
+    """
+    from indexer.segment import get_segmenter
+    from indexer.text import fold
+
+    segmenter = get_segmenter()
+    counts: dict[str, int] = {}
+    for doc in documents:
+        text = fold(" ".join((doc.title, " ".join(doc.tags), doc.summary or "", doc.body or "")))
+        for word in {w for w, _ in segmenter.index_tokens(text)}:
+            counts[word] = counts.get(word, 0) + 1
+    return counts

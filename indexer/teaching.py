@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
+from indexer.audience import View
 from indexer.live import Candidates
 from indexer.query import parse_query
 from indexer.ranking import Scored
@@ -66,12 +67,12 @@ def rewrite(words: Sequence[str], source: Sequence[str], target: str) -> str | N
     return None
 
 
-def visible(searcher: WhooshSearcher, doc_ids: Sequence[str], filt, mask) -> list[int]:
-    """Document numbers of ``doc_ids`` (in their order) that pass the audience mask and the filter."""
+def visible(searcher: WhooshSearcher, view: View, doc_ids: Sequence[str], filt) -> list[int]:
+    """Document numbers of ``doc_ids`` (in their order) that the audience's view and the filter admit."""
     numbers = {}
     for doc_id in list(dict.fromkeys(doc_ids))[:MAX_PINNED]:
         docnum = searcher.document_number(id=doc_id)
-        if docnum is not None and not (mask and docnum in mask):
+        if docnum is not None and view.admits(docnum):
             numbers[doc_id] = docnum
     if filt is not None and numbers:  # a kind or tag search: only pins of that kind or tag
         allowed = set(searcher.docs_for_query(wq.And([wq.Or([wq.Term("id", i) for i in numbers]), filt])))
@@ -117,6 +118,7 @@ def compose(
     composed = Candidates(
         total=len(pins) + len(ranked),
         weak=not pins and bool(parts) and all(c.weak for c in parts),
+        strong=min(len(pins) + max(c.strong for c in (found, *extra)), len(pins) + len(ranked)),
         ranked=pins + ranked,
         corrected=found.corrected,
         related_tags=list(found.related_tags) if not (pins or ranked) else [],

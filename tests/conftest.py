@@ -16,7 +16,7 @@ from config.settings import PROJECT_ROOT, load_settings
 
 pytest_plugins = ["tests.bot_fixtures"]
 
-SHARED = PROJECT_ROOT.parent / "shared"
+SHARED = Path(os.environ.get("CASELINK_SHARED") or PROJECT_ROOT.parent / "shared")  # a worktree names it
 SAMPLE_CONTENT = PROJECT_ROOT / "content"
 BROKEN_CONTENT = PROJECT_ROOT / "tests" / "fixtures" / "broken_content"
 

@@ -22,7 +22,10 @@ from playwright.sync_api import Browser, expect
 __all__ = ["forget_rules"]
 
 ADMIN_TOKEN = "caselink-browser-teach"
-QUERY = "两微一端"  # 两微一端 = 微博 + 微信 + 新闻客户端; the sample content has 双微一抖 (微博 + 微信 + 抖音)
+# A term the vocabulary does not know and the sample content never uses: it finds nothing, so it is
+# listed under 没有结果 on the hot words page however many other searches the suite logged. (两微一端
+# now finds the 微博/微信 posts through config/concepts.txt, and showed only in the capped top list.)
+QUERY = "三微一端"
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
 
 from config.errors import IndexLocked, IndexNotReady
+from config.settings import PROJECT_ROOT
 from indexer import generations
 from indexer.build import MAX_SEGMENTS, rebuild, update
 from indexer.lock import build_lock
@@ -179,18 +182,45 @@ def test_changed_dictionary_says_rebuild_needed(small, tmp_path):
     rebuild(custom)
     with open(config / "userdict.txt", "a", encoding="utf-8") as fh:
         fh.write("直播间分工 100 n\n")
-    from indexer.resources import load_resources
-
-    load_resources.cache_clear()
     try:
         stats = open_searcher(custom.index_dir, config).stats()
         assert stats["rebuild_needed"]
         update(custom)  # an update with other dictionaries turns into a full rebuild
         assert not open_searcher(custom.index_dir, config).stats()["rebuild_needed"]
     finally:
-        load_resources.cache_clear()
         from indexer.segment import configure
 
+        configure(settings.config_dir)
+
+
+def test_a_running_bot_notices_a_dictionary_edit_and_rebuilds_with_it(small, tmp_path):
+    """The searcher a bot keeps open sees the edit on the next call; a rebuild in the same process
+    uses the new dictionary and records the hash a fresh process computes."""
+    from indexer.segment import configure, get_segmenter
+
+    settings, _ = small
+    config = tmp_path / "config"
+    shutil.copytree(settings.config_dir, config)
+    custom = settings.with_overrides(config_dir=config)
+    try:
+        rebuild(custom)
+        running = open_searcher(custom.index_dir, config)
+        assert not running.stats()["rebuild_needed"]
+        assert get_segmenter().words("直播间分工") != ["直播间分工"]
+        with open(config / "userdict.txt", "a", encoding="utf-8") as fh:
+            fh.write("直播间分工 100 n\n")
+        assert running.stats()["rebuild_needed"]
+        report = rebuild(custom)  # what 重建索引 in chat and the dashboard's button run, in-process
+        assert get_segmenter().words("直播间分工") == ["直播间分工"]
+        code = "import sys; from pathlib import Path; from indexer.resources import load_resources; "
+        code += "print(load_resources(Path(sys.argv[1])).digest)"
+        fresh = subprocess.run(
+            [sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+        ).stdout.strip()
+        meta = generations.read_json(custom.index_dir / report.generation / "meta.json")
+        assert meta["resources_hash"] == fresh
+        assert not running.stats()["rebuild_needed"]
+    finally:
         configure(settings.config_dir)
 
 

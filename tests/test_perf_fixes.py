@@ -105,8 +105,9 @@ def test_pinyin_map_keeps_only_corrections_the_searcher_can_make(small):
     live = generations.current_path(settings.index_dir)
     pinyin = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
     domain = active_resources().domain_words
-    assert pinyin
-    assert all(df >= MIN_CORRECTION_DF or word in domain for word, df in pinyin.values())
+    assert pinyin["all"]
+    for entries in (pinyin["all"].values(), (e for e in pinyin["client"].values() if e)):
+        assert all(df >= MIN_CORRECTION_DF or word in domain for word, df in entries)
 
 
 def test_query_time_pinyin_lookup_does_not_import_pypinyin():

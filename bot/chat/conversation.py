@@ -138,6 +138,8 @@ def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
         head = texts.WEAK.format(query=label)
     else:
         head = texts.FOUND.format(total=result.total, query=label)
+        if offset == 0 and 0 < result.strong < result.total:
+            head = texts.FOUND_STRONG.format(strong=result.strong, rest=result.total - result.strong, query=label)
         if result.corrected:
             head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
     text, shown = _fit_search_page(ctx, session, offset, head, result)

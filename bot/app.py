@@ -13,7 +13,6 @@ from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
-from bot.store.client import connect_redis
 from bot.web import admin, errors, health, kit, results, shared
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
@@ -44,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     CSRFProtect(app)
 
     title_ideas.shipped(settings)  # a broken config/titles.yaml stops the start with its reason
-    store = Store(connect_redis(settings), tz=settings.tz)
+    store = Store.for_settings(settings)
     jobs = Jobs()
     metrics = Metrics()
     client = make_wechat_client(settings, store)

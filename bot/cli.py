@@ -96,13 +96,13 @@ def _checked_layout(path: Path) -> tuple[dict, dict]:
 
 
 def _wechat_client(settings):
-    from bot.app import connect_redis, make_wechat_client
+    from bot.app import make_wechat_client
     from bot.store import Store
 
     if not (settings.wechat_appid and settings.wechat_secret):
         click.echo("需要 WECHAT_APPID 和 WECHAT_SECRET 才能调用菜单接口", err=True)
         raise SystemExit(2)
-    return make_wechat_client(settings, Store(connect_redis(settings)))
+    return make_wechat_client(settings, Store.for_settings(settings))
 
 
 @menu.command("check")
@@ -164,13 +164,12 @@ def _rules_file(path: str | None, settings) -> Path:
 
 
 def _rules_store(settings):
-    from bot.app import connect_redis
     from bot.store import Store
     from indexer.segment import configure
 
-    if not settings.redis_url:
-        raise click.ClickException("规则保存在 Redis 里：请先设置 REDIS_URL")
-    store = Store(connect_redis(settings))
+    if not settings.redis_configured:
+        raise click.ClickException("规则保存在 Redis 里：请先设置 REDIS_URL（或 REDIS_SENTINELS）")
+    store = Store.for_settings(settings)
     if not store.ping():
         raise click.ClickException("连不上 Redis，请检查 REDIS_URL 和 Redis 是否在运行")
     configure(settings.config_dir)  # rules are keyed with the deployment's own dictionary

@@ -23,11 +23,10 @@ class Refused(click.ClickException):
 def _state_store(settings):
     """The Store on the configured Redis; stop with a clear message when there is none or it does not answer."""
     from bot.store import Store
-    from bot.store.client import connect_redis
 
-    if not settings.redis_url:
-        raise Refused("没有设置 REDIS_URL：进程内的 Redis 替身没有可以备份或恢复的状态")
-    store = Store(connect_redis(settings))
+    if not settings.redis_configured:
+        raise Refused("没有设置 REDIS_URL（或 REDIS_SENTINELS）：进程内的 Redis 替身没有可以备份或恢复的状态")
+    store = Store.for_settings(settings)
     if not store.ping():
         raise Refused("连不上 Redis，请检查 REDIS_URL 和 Redis 是否在运行")
     return store

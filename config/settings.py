@@ -64,6 +64,27 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
         "1 = 建索引时也读取公众号「已发布」的文章（freepublish/batchget，需要 AppID/AppSecret）",
     ),
     "REDIS_URL": ("redis_url", "", "Redis 地址；留空则使用进程内替身（仅单进程）"),
+    "REDIS_SENTINELS": (
+        "redis_sentinels",
+        "",
+        "Redis Sentinel 地址，host:port 用逗号分隔（设置后经 Sentinel 找主库，不能再设 REDIS_URL）",
+    ),
+    "REDIS_SENTINEL_MASTER": (
+        "redis_sentinel_master",
+        "mymaster",
+        "Sentinel 里主库的名字（sentinel.conf 里 monitor 的名字）",
+    ),
+    "REDIS_PASSWORD": ("redis_password", "", "Redis 主库和副本的密码（REDIS_URL 里写了密码时不用再设）"),
+    "REDIS_SENTINEL_PASSWORD": ("redis_sentinel_password", "", "Sentinel 自己的密码（没有就留空）"),
+    "REDIS_DB": ("redis_db", "0", "Sentinel 模式下使用的数据库编号"),
+    "REDIS_CONNECT_TIMEOUT": ("redis_connect_timeout", "0.5", "连接 Redis 的超时（秒）"),
+    "REDIS_SOCKET_TIMEOUT": ("redis_socket_timeout", "2.0", "一条 Redis 命令的超时（秒）"),
+    "REDIS_WAIT_REPLICAS": (
+        "redis_wait_replicas",
+        "",
+        "长期状态（角色、邀请码、规则……）写入后要等几个副本确认；留空 = 用 Sentinel 时 1，否则 0",
+    ),
+    "REDIS_WAIT_TIMEOUT_MS": ("redis_wait_timeout_ms", "500", "等副本确认的最长时间（毫秒），超时就当作没写成"),
     "INDEX_DIR": ("index_dir", "var/index", "索引目录（保存各代索引与 CURRENT）"),
     "CONTENT_DIR": ("content_dir", "content", "内容目录（Markdown、HTML、案例库）"),
     "URLS_FILE": ("urls_file", "config/urls.txt", "要抓取的网页/公众号文章链接清单，每行一个"),
@@ -98,6 +119,8 @@ SECRET_FIELDS = (
     "wechat_aes_key_previous",
     "admin_token",
     "secret_key",
+    "redis_password",
+    "redis_sentinel_password",
 )
 
 
@@ -116,6 +139,15 @@ class Settings:
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
     import_published: bool = False
     redis_url: str = ""
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "mymaster"
+    redis_password: str = field(default="", repr=False)
+    redis_sentinel_password: str = field(default="", repr=False)
+    redis_db: int = 0
+    redis_connect_timeout: float = 0.5
+    redis_socket_timeout: float = 2.0
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 500
     index_dir: Path = PROJECT_ROOT / "var/index"
     content_dir: Path = PROJECT_ROOT / "content"
     urls_file: Path = PROJECT_ROOT / "config/urls.txt"
@@ -141,6 +173,11 @@ class Settings:
     # Tests only: loopback ports page fetches may reach (a local stand-in server). Deliberately not in
     # SETTINGS_DOC, so no environment variable or .env line can set it; only code building Settings can.
     fetch_loopback_ports: frozenset[int] = frozenset()
+
+    @property
+    def redis_configured(self) -> bool:
+        """Whether a real Redis is set (REDIS_URL or REDIS_SENTINELS), not the in-process stand-in."""
+        return bool(self.redis_url or self.redis_sentinels)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -243,6 +280,19 @@ def _short_text(name: str, raw: str, limit: int = 20) -> str:
     return raw
 
 
+def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
+    found = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        host = host.strip("[]")  # [::1]:26379
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"REDIS_SENTINELS 里的 {item!r} 应写成 host:port，例如 10.0.0.5:26379")
+        found.append((host, int(port)))
+    return tuple(found)
+
+
 def _image(name: str, raw: str) -> str:
     # Shown on pages whose Content-Security-Policy allows https images and this site's own paths.
     if raw and not ((raw.startswith("/") and not raw.startswith("//")) or urlparse(raw).scheme == "https"):
@@ -290,6 +340,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     redis_url = raw["REDIS_URL"]
     if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL={redis_url!r} 应以 redis:// 开头")
+    sentinels = _sentinels(raw["REDIS_SENTINELS"])
+    if sentinels and redis_url:
+        raise ConfigError("REDIS_URL 和 REDIS_SENTINELS 只能设置一个：用 Sentinel 时主库的地址由 Sentinel 告诉我们")
+    if sentinels and not raw["REDIS_SENTINEL_MASTER"]:
+        raise ConfigError("设置了 REDIS_SENTINELS 时必须设置 REDIS_SENTINEL_MASTER（sentinel.conf 里 monitor 的名字）")
+    wait_default = "1" if sentinels else "0"
 
     return Settings(
         dev=dev,
@@ -303,6 +359,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         wechat_api_base=_url("WECHAT_API_BASE", raw["WECHAT_API_BASE"]).rstrip("/") + "/",
         import_published=_flag("WECHAT_IMPORT_PUBLISHED", raw["WECHAT_IMPORT_PUBLISHED"]),
         redis_url=redis_url,
+        redis_sentinels=sentinels,
+        redis_sentinel_master=raw["REDIS_SENTINEL_MASTER"],
+        redis_password=raw["REDIS_PASSWORD"],
+        redis_sentinel_password=raw["REDIS_SENTINEL_PASSWORD"],
+        redis_db=_number("REDIS_DB", raw["REDIS_DB"] or "0", int, 0, 10_000),
+        redis_connect_timeout=_number("REDIS_CONNECT_TIMEOUT", raw["REDIS_CONNECT_TIMEOUT"], float, 0.05, 30),
+        redis_socket_timeout=_number("REDIS_SOCKET_TIMEOUT", raw["REDIS_SOCKET_TIMEOUT"], float, 0.05, 60),
+        redis_wait_replicas=_number("REDIS_WAIT_REPLICAS", raw["REDIS_WAIT_REPLICAS"] or wait_default, int, 0, 10),
+        redis_wait_timeout_ms=_number("REDIS_WAIT_TIMEOUT_MS", raw["REDIS_WAIT_TIMEOUT_MS"], int, 10, 60_000),
         index_dir=_path(raw["INDEX_DIR"]),
         content_dir=_path(raw["CONTENT_DIR"]),
         urls_file=_path(raw["URLS_FILE"]),

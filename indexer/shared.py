@@ -50,23 +50,34 @@ class Forwarded:
 class SharedContent:
     """The shared content state over one Redis client (real, or the bot's in-process stand-in)."""
 
-    def __init__(self, client, prefix: str = DEFAULT_PREFIX):
+    def __init__(self, client, prefix: str = DEFAULT_PREFIX, wait_replicas: int = 0, wait_timeout_ms: int = 500):
         self.redis = client
         self.prefix = prefix
+        # With Sentinel a write counts once replicas hold it (config.redisconn.replicated).
+        self._wait = (wait_replicas, wait_timeout_ms)
 
     @classmethod
     def connect(cls, settings) -> SharedContent | None:
-        """The state at REDIS_URL, or None without one (then only the bot's own process has any)."""
-        if not settings.redis_url:
-            return None
-        import redis
+        """The state in the configured Redis (REDIS_URL or Sentinel), or None without one."""
+        from config.redisconn import connect
 
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0)
-        return cls(client)
+        client = connect(settings)
+        if client is None:
+            return None
+        return cls(client, wait_replicas=settings.redis_wait_replicas, wait_timeout_ms=settings.redis_wait_timeout_ms)
 
     def key(self, name: str) -> str:
         """``forwarded`` → ``caselink:content:forwarded``."""
         return f"{self.prefix}{NAMESPACE}:{name}"
+
+    def _write(self, fn: Callable[[Any], T]) -> T:
+        """``_call`` for a write, which counts only once the replicas confirm it (when asked to)."""
+        from config.redisconn import replicated
+
+        result = self._call(fn)
+        if not self._call(lambda r: replicated(r, self.prefix + "sync", *self._wait)):
+            raise SharedUnavailable("（副本没有确认这次写入）")
+        return result
 
     def _call(self, fn: Callable[[Any], T]) -> T:
         import redis
@@ -88,7 +99,7 @@ class SharedContent:
             pipe.incr(self.key("version"))
             pipe.execute()
 
-        self._call(write)
+        self._write(write)
 
     def forwarded(self) -> list[Forwarded]:
         """Every forwarded document, newest first (damaged entries are skipped)."""
@@ -116,7 +127,7 @@ class SharedContent:
             pipe.incr(self.key("version"))
             return pipe.execute()[0]
 
-        return found if self._call(write) else None
+        return found if self._write(write) else None
 
     def withdrawn(self) -> set[str]:
         """Ids of documents taken back."""

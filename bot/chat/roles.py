@@ -45,6 +45,9 @@ def bind(ctx: Context, code: str) -> Reply:
         store.bind_attempts.release(ctx.openid)
         return Text(texts.BIND_ALREADY.format(role=texts.ROLE_NAMES["employee"]))
     invite = store.people.redeem_invite(code) if is_invite_code(code) else None
+    if invite is False:
+        store.bind_attempts.release(ctx.openid)
+        return Text(texts.BIND_UNAVAILABLE)
     if invite is None:
         return Text(texts.BIND_BAD_BOUND.format(role="员工") if bound else texts.BIND_BAD)
     store.bind_attempts.release(ctx.openid)

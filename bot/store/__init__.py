@@ -50,6 +50,7 @@ from bot.store.rules import Rules
 from bot.store.sessions import Sessions
 from bot.store.shares import Shares
 from bot.store.titles import Titles
+from config.settings import Settings
 from indexer import SharedContent
 
 __all__ = ["Connection", "Store"]
@@ -59,9 +60,15 @@ class Store:
     """The stores of one app, sharing one Redis connection (see the module docstring)."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0, tz: dt.tzinfo | None = None
+        self,
+        client: redis.Redis,
+        prefix: str = "caselink:",
+        retry_after: float = 1.0,
+        tz: dt.tzinfo | None = None,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 500,
     ):
-        self.db = Connection(client, prefix, retry_after)
+        self.db = Connection(client, prefix, retry_after, wait_replicas, wait_timeout_ms)
         self.messages = Messages(self.db)
         self.sessions = Sessions(self.db)
         self.flows = Flows(self.db)
@@ -78,7 +85,19 @@ class Store:
         self.misses = Misses(self.db)
         self.titles = Titles(self.db)
         self.shares = Shares(self.db, tz)
-        self.content = SharedContent(client, prefix)
+        self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, client: redis.Redis | None = None) -> Store:
+        """The store the settings describe: their Redis (or the dev stand-in), time zone and durability."""
+        from bot.store.client import connect_redis
+
+        return cls(
+            client if client is not None else connect_redis(settings),
+            tz=settings.tz,
+            wait_replicas=settings.redis_wait_replicas,
+            wait_timeout_ms=settings.redis_wait_timeout_ms,
+        )
 
     @property
     def available(self) -> bool:

@@ -61,4 +61,4 @@ class Answers:
                     except redis.WatchError:
                         continue  # someone saved in between: apply the change to their version
 
-        return self._db.call(run, None)
+        return self._db.durable(run, None)

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import redis
 
+from config.redisconn import replicated
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -25,10 +27,19 @@ T = TypeVar("T")
 class Connection:
     """The Redis client, the key prefix and whether Redis answered the last call."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "caselink:", retry_after: float = 1.0):
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "caselink:",
+        retry_after: float = 1.0,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 500,
+    ):
         self.redis = client
         self.prefix = prefix
         self._retry_after = retry_after
+        self.wait_replicas = wait_replicas
+        self._wait_timeout_ms = wait_timeout_ms
         self._down_since: float | None = None
         self._next_try = 0.0
         self._lock = threading.Lock()
@@ -57,6 +68,29 @@ class Connection:
                     log.warning("Redis 已恢复（中断 %.0f 秒）", time.monotonic() - self._down_since)
                     self._down_since = None
         return result
+
+    def durable(self, fn: Callable[[redis.Redis], T], default: T) -> T:
+        """``call`` for writes of durable state: the result only once ``wait_replicas`` replicas hold it.
+
+        With Sentinel a failover promotes a replica; a write only the old master had would be lost
+        though the user was told it was done. So such a write counts (and is answered as done) only
+        when the replicas confirmed it in time (REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT_MS);
+        otherwise ``default``, as if Redis had been unavailable. The replicas are asked first too,
+        so that without them nothing is written that could not be confirmed (an invite code used
+        up by a bind the user was told failed).
+        """
+        if self.wait_replicas and not self._replicas_confirm():
+            return default
+        failed = object()
+        result = self.call(fn, failed)
+        if result is failed or (self.wait_replicas and not self._replicas_confirm()):
+            return default
+        return result
+
+    def _replicas_confirm(self) -> bool:
+        return bool(
+            self.call(lambda r: replicated(r, self.key("sync"), self.wait_replicas, self._wait_timeout_ms), False)
+        )
 
     def count(self, key: str, ttl: int) -> int:
         """Add one to a counter whose window starts at its first increment; 0 without Redis."""

@@ -44,7 +44,7 @@ class Leads:
             pipe.execute()
             return saved
 
-        return self._db.call(store, None)
+        return self._db.durable(store, None)
 
     def get(self, number: str) -> dict[str, Any] | None:
         """One lead by number."""
@@ -86,7 +86,7 @@ class Leads:
                     except redis.WatchError:
                         continue
 
-        return self._db.call(change, None)
+        return self._db.durable(change, None)
 
     def count_new(self) -> int:
         """How many leads nobody has handled yet (the dashboard's badge)."""

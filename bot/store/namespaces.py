@@ -44,6 +44,7 @@ EPHEMERAL: dict[str, str] = {
     "once": "tokens already used once, e.g. OAuth state (as long as they could be valid)",
     "build": "background build flag, progress and last record",
     "lock": "cross-process locks",
+    "sync": "the small write a WAIT for the replicas rides on (60 s)",
     "wechatpy": "the shared WeChat access token",
     "pickseen": "a pick already counted for this user, query and result today (1 day)",
     "leadlimit": "lead form: submissions per user and duplicate suppression (24 h)",

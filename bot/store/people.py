@@ -49,7 +49,7 @@ class People:
             pipe.execute()
             return True
 
-        return bool(self._db.call(grant, False))
+        return bool(self._db.durable(grant, False))
 
     def revoke_role(self, openid: str) -> bool | None:
         """Make a user a client again (at once: roles are read on every message); None without Redis."""
@@ -60,7 +60,7 @@ class People:
             pipe.hdel(self._db.key("roles"), openid)
             return any(pipe.execute())
 
-        return self._db.call(revoke, None)
+        return self._db.durable(revoke, None)
 
     def holder(self, openid: str) -> dict[str, Any] | None:
         """What is listed about a role holder (``{"role", "at", "name", "by", "code"}``), if anything."""
@@ -98,7 +98,7 @@ class People:
 
         for _ in range(5):
             code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
-            created = self._db.call(lambda r, c=code: create(r, c), None)
+            created = self._db.durable(lambda r, c=code: create(r, c), None)
             if created is None:
                 return None
             if created:
@@ -110,8 +110,11 @@ class People:
         raw = self._db.call(lambda r: r.get(self._db.key("invite", code)), None)
         return json.loads(raw) if raw else None
 
-    def redeem_invite(self, code: str) -> dict[str, Any] | None:
-        """Use up an invite code: ``{"role", "by", "at", "name"}``; None if unknown, used or expired."""
+    def redeem_invite(self, code: str) -> dict[str, Any] | bool | None:
+        """Use up an invite code: ``{"role", "by", "at", "name"}``; None if unknown, used or expired.
+
+        False when Redis could not say (unavailable, or the replicas did not confirm using it up).
+        """
 
         # GETDEL reads and deletes in one step, so two people cannot both redeem one code.
         def redeem(r: redis.Redis) -> bytes | None:
@@ -120,7 +123,9 @@ class People:
             pipe.zrem(self._db.key("invites"), code)
             return pipe.execute()[0]
 
-        raw = self._db.call(redeem, None)
+        raw = self._db.durable(redeem, False)
+        if raw is False:
+            return False
         return json.loads(raw) if raw else None
 
     def revoke_invite(self, code: str) -> bool | None:
@@ -132,7 +137,7 @@ class People:
             pipe.zrem(self._db.key("invites"), code)
             return bool(pipe.execute()[0])
 
-        return self._db.call(revoke, None)
+        return self._db.durable(revoke, None)
 
     def invites(self) -> list[dict[str, Any]]:
         """Unused, unexpired invite codes, newest first: ``{"code", "role", "by", "at", "expires"}``."""

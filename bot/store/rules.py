@@ -71,7 +71,7 @@ class Rules:
             pipe.execute()
             return True
 
-        return bool(self._db.call(write, False))
+        return bool(self._db.durable(write, False))
 
     def remove(self, rule_ids: Iterable[str]) -> int:
         """Delete rules by id; how many existed (0 also when Redis is unavailable)."""
@@ -85,7 +85,7 @@ class Rules:
             pipe.incr(self._key("version"))
             return int(pipe.execute()[0])
 
-        return self._db.call(delete, 0)
+        return self._db.durable(delete, 0)
 
     def count(self) -> int:
         """How many rules there are."""

@@ -43,11 +43,11 @@ class Titles:
     def save(self, pattern_id: str, entry: dict[str, Any], by: str) -> bool:
         """Store a pattern (new, edited or marked removed); False when Redis is unavailable."""
         blob = json.dumps({**entry, "by": by, "at": int(time.time())}, ensure_ascii=False)
-        return bool(self._db.call(lambda r: r.hset(self._patterns, pattern_id, blob) >= 0, False))
+        return bool(self._db.durable(lambda r: r.hset(self._patterns, pattern_id, blob) >= 0, False))
 
     def forget(self, pattern_id: str) -> bool:
         """Drop a stored change (an added pattern is gone; a YAML one is back as shipped)."""
-        return bool(self._db.call(lambda r: r.hdel(self._patterns, pattern_id), False))
+        return bool(self._db.durable(lambda r: r.hdel(self._patterns, pattern_id), False))
 
     def count_used(self, pattern_ids: list[str]) -> None:
         """Count one showing of each pattern."""

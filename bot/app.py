@@ -21,6 +21,7 @@ from bot.wechat.menu import load_menu
 from bot.wechat.protocol import MAX_BODY, Codec
 from config.errors import IndexNotReady
 from config.settings import Settings, load_dotenv_file, load_settings
+from indexer import Overlay
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     svc = Services(
         settings=settings,
         store=store,
-        index=IndexHandle(settings),
+        index=IndexHandle(settings, overlay=Overlay(store.content)),
         codec=Codec(settings),
         wechat=client,
         delivery=Delivery(store, jobs, client, settings.reply_deadline, metrics),

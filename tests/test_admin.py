@@ -242,6 +242,8 @@ ROUTES = [
     ("GET", "/admin/leads"),
     ("GET", "/admin/leads.csv"),
     ("POST", "/admin/leads/ABCDEF"),
+    ("GET", "/admin/content"),
+    ("POST", "/admin/content/set"),
     ("GET", "/admin/titles"),
     ("POST", "/admin/titles"),
     ("GET", "/admin/titles/ABCDEF"),

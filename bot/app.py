@@ -14,7 +14,7 @@ from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
-from bot.web import admin, errors, health, kit, results
+from bot.web import admin, errors, health, kit, results, shared
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
 from bot.wechat.delivery import Delivery
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(kit.bp)
+    app.register_blueprint(shared.bp)
     app.register_blueprint(admin.bp)
     errors.register_error_handlers(app)
     return app

@@ -250,6 +250,8 @@ ROUTES = [
     ("POST", "/admin/titles/ABCDEF"),
     ("POST", "/admin/titles/ABCDEF/remove"),
     ("POST", "/admin/titles/ABCDEF/restore"),
+    ("GET", "/admin/shares"),
+    ("GET", "/admin/shares.csv"),
 ]
 
 

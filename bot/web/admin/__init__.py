@@ -37,6 +37,7 @@ NAV = (
     ("admin.replies", "固定回复"),
     ("admin.leads", "线索"),
     ("admin.titles", "标题库"),
+    ("admin.shares", "分享统计"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -93,7 +94,18 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, content, leads, overview, people, replies, search, teaching, titles  # noqa: E402
+from bot.web.admin import (  # noqa: E402  (one a line, so merges stay small)
+    auth,
+    content,
+    leads,
+    overview,
+    people,
+    replies,
+    search,
+    shares,
+    teaching,
+    titles,
+)
 
 __all__ = [
     "auth",
@@ -106,6 +118,7 @@ __all__ = [
     "replies",
     "search",
     "session_config",
+    "shares",
     "teaching",
     "titles",
 ]

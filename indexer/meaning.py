@@ -1,0 +1,169 @@
+"""Meaning beyond the same words: a query word also searches its loose neighbours, at a low weight.
+
+Users write 挣钱, 手机, 老婆 where posts write 收入, 移动电话, 妻子. Two sources of neighbours:
+
+- a general Chinese thesaurus (`config/thesaurus.txt`, derived from the cnsyn package: see
+  `indexer.thesaurus_import`), at ``THESAURUS_WEIGHT``;
+- the corpus's own associations, learnt when the index is built (`indexer.associations`): words
+  that keep appearing in the same posts, weighted by how strongly.
+
+Neighbours go into the query with their weight (``TermGroup.loose``), so a post that uses the
+query's own word always outranks one that only uses a neighbour; they matter when the word itself
+finds little. Only neighbours some document contains are added (a term nobody uses costs time and
+adds nothing). They never make a word "covered": a key word no document holds keeps the answer
+`weak` however many neighbours matched (`indexer.about.missing_key_word` reads the close ``df``).
+Nothing here reads documents: every search still goes through the audience's view.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh.searching import Searcher as WhooshSearcher
+
+from indexer.associations import SemanticModel
+from indexer.query import ParsedQuery
+from indexer.schema import FIELD_BOOSTS
+
+log = logging.getLogger(__name__)
+
+THESAURUS_FILE = "thesaurus.txt"
+THESAURUS_WEIGHT = 0.35  # a thesaurus neighbour counts about a third of the word itself
+LARGE_GROUP, LARGE_GROUP_FACTOR = 8, 0.7  # big groups are looser (lists of kinds, not synonyms)
+MAX_LOOSE = 6  # neighbours per query word: each costs a term lookup in every field
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def doc_frequency(searcher: WhooshSearcher, member: str) -> int:
+    """Documents holding ``member`` (its first word, for several words) in any search field."""
+    first = member.split()[:1]
+    return max((searcher.doc_frequency(f, t) for f in FIELD_BOOSTS for t in first), default=0)
+
+
+@dataclass(frozen=True)
+class Thesaurus:
+    """Word → neighbours with their weight, from one group-a-line file."""
+
+    neighbours: dict[str, tuple[tuple[str, float], ...]]
+
+    def of(self, word: str) -> tuple[tuple[str, float], ...]:
+        return self.neighbours.get(word, ())
+
+
+def parse_thesaurus(lines: list[str]) -> Thesaurus:
+    """Groups of space-separated words; a word in several groups gets the union (smallest groups first).
+
+    Each neighbour's closeness is 1, or LARGE_GROUP_FACTOR from a large group (× THESAURUS_WEIGHT in a query).
+    """
+    found: dict[str, dict[str, float]] = {}
+    for line in lines:
+        members = line.split()
+        if len(members) < 2:
+            continue
+        w = 1.0 if len(members) <= LARGE_GROUP else LARGE_GROUP_FACTOR
+        for word in members:
+            known = found.setdefault(word, {})
+            for other in members:
+                if other != word and known.get(other, 0.0) < w:
+                    known[other] = w
+    return Thesaurus({word: tuple(sorted(o.items(), key=lambda x: -x[1])) for word, o in found.items()})
+
+
+_cache: dict[Path, tuple[tuple, Thesaurus]] = {}
+_lock = threading.Lock()
+EMPTY = Thesaurus({})
+
+
+def load_thesaurus(config_dir: Path) -> Thesaurus:
+    """The thesaurus of ``config_dir`` (empty when the file is absent); re-read when the file changes."""
+    path = Path(config_dir) / THESAURUS_FILE
+    try:
+        st = os.stat(path)
+    except OSError:
+        return EMPTY
+    sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == sig:
+        return cached[1]
+    with _lock:
+        cached = _cache.get(path)
+        if cached is None or cached[0] != sig:
+            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+            cached = (sig, parse_thesaurus(lines))
+            _cache[path] = cached
+            log.info("thesaurus %s: %d words", path, len(cached[1].neighbours))
+        return cached[1]
+
+
+def expand(searcher: WhooshSearcher, parsed: ParsedQuery, thesaurus: Thesaurus, stopwords: frozenset[str]) -> None:
+    """Attach to each content word its loose neighbours that some document contains (``TermGroup.loose``)."""
+    for group in parsed.content_groups:
+        if not _CJK_WORD.match(group.word):
+            continue
+        known = set(group.members)
+        loose: list[tuple[str, float]] = []
+        for term, closeness in thesaurus.of(group.word):
+            if len(loose) >= MAX_LOOSE or THESAURUS_WEIGHT <= 0:
+                break
+            if term in known or term in stopwords:
+                continue
+            if doc_frequency(searcher, term):
+                loose.append((term, round(THESAURUS_WEIGHT * closeness, 3)))
+                known.add(term)
+        group.loose = tuple(loose)
+
+
+# -- the corpus's own associations ---------------------------------------------------------------
+ASSOCIATION_WEIGHT = 0.4  # × cosine: a learnt neighbour at cosine 0.8 counts 0.32 of the word
+ASSOCIATION_MIN = 0.6  # neighbours less similar than this are topic-mates, not stand-ins
+MAX_ASSOCIATED = 3
+SEMANTIC_FLOOR = 0.2  # a document this close to the query in the learnt space starts to count
+SEMANTIC_EXTRA = 10  # documents the semantic channel adds to the lexical candidates
+
+
+def associate(parsed: ParsedQuery, model: SemanticModel | None, searcher: WhooshSearcher) -> None:
+    """Add each content word's closest learnt neighbours to its loose expansions."""
+    if model is None or ASSOCIATION_WEIGHT <= 0:
+        return
+    for group in parsed.content_groups:
+        known = set(group.members)
+        extra = []
+        for term, sim in model.neighbours(group.word, MAX_ASSOCIATED * 2, ASSOCIATION_MIN):
+            if len(extra) >= MAX_ASSOCIATED:
+                break
+            if term not in known and doc_frequency(searcher, term):
+                extra.append((term, round(ASSOCIATION_WEIGHT * sim, 3)))
+                known.add(term)
+        group.loose = (*group.loose, *extra)
+
+
+def semantic_scores(model: SemanticModel | None, groups: list, candidates: list[int], admits) -> dict[int, float]:
+    """How close each candidate (and the closest other documents ``admits`` lets through) is to the
+    query in the learnt space, rescaled so SEMANTIC_FLOOR → 0 and 1 → 1."""
+    if model is None:
+        return {}
+    words = [(m, f) for g in groups for m, f in g.weighted() if (m, f) not in g.loose]
+    query = model.query_vector(words)
+    if query is None:
+        return {}
+    sims = model.docs @ query
+    n = len(sims)
+    out = {d: _rescale(float(sims[d])) for d in candidates if d < n}
+    if SEMANTIC_EXTRA:
+        for d in np.argpartition(-sims, min(SEMANTIC_EXTRA * 3, n - 1))[: SEMANTIC_EXTRA * 3]:
+            d = int(d)
+            if len(out) >= len(candidates) + SEMANTIC_EXTRA:
+                break
+            if d not in out and sims[d] > SEMANTIC_FLOOR and admits(d):
+                out[d] = _rescale(float(sims[d]))
+    return {d: s for d, s in out.items() if s > 0}
+
+
+def _rescale(sim: float) -> float:
+    return max(0.0, (sim - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR))

@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 THESAURUS_FILE = "thesaurus.txt"
 THESAURUS_WEIGHT = 0.35  # a thesaurus neighbour counts about a third of the word itself
 LARGE_GROUP, LARGE_GROUP_FACTOR = 8, 0.7  # big groups are looser (lists of kinds, not synonyms)
-MAX_LOOSE = 6  # neighbours per query word: each costs a term lookup in every field
+MAX_LOOSE = 4  # neighbours per query word: each adds a term to search in every field
+# Only a word that finds little is widened: fewer documents than this share of the index (or than
+# LOOSE_MIN_DF) hold it. A common word needs no help, and its neighbours would cost search time.
+LOOSE_BELOW_SHARE, LOOSE_MIN_DF = 0.02, 5
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 
@@ -103,8 +106,9 @@ def load_thesaurus(config_dir: Path) -> Thesaurus:
 
 def expand(searcher: WhooshSearcher, parsed: ParsedQuery, thesaurus: Thesaurus, stopwords: frozenset[str]) -> None:
     """Attach to each content word its loose neighbours that some document contains (``TermGroup.loose``)."""
+    little = max(LOOSE_MIN_DF, LOOSE_BELOW_SHARE * searcher.doc_count_all())
     for group in parsed.content_groups:
-        if not _CJK_WORD.match(group.word):
+        if not _CJK_WORD.match(group.word) or group.df >= little:
             continue
         known = set(group.members)
         loose: list[tuple[str, float]] = []
@@ -120,27 +124,8 @@ def expand(searcher: WhooshSearcher, parsed: ParsedQuery, thesaurus: Thesaurus, 
 
 
 # -- the corpus's own associations ---------------------------------------------------------------
-ASSOCIATION_WEIGHT = 0.4  # × cosine: a learnt neighbour at cosine 0.8 counts 0.32 of the word
-ASSOCIATION_MIN = 0.6  # neighbours less similar than this are topic-mates, not stand-ins
-MAX_ASSOCIATED = 3
 SEMANTIC_FLOOR = 0.2  # a document this close to the query in the learnt space starts to count
 SEMANTIC_EXTRA = 10  # documents the semantic channel adds to the lexical candidates
-
-
-def associate(parsed: ParsedQuery, model: SemanticModel | None, searcher: WhooshSearcher) -> None:
-    """Add each content word's closest learnt neighbours to its loose expansions."""
-    if model is None or ASSOCIATION_WEIGHT <= 0:
-        return
-    for group in parsed.content_groups:
-        known = set(group.members)
-        extra = []
-        for term, sim in model.neighbours(group.word, MAX_ASSOCIATED * 2, ASSOCIATION_MIN):
-            if len(extra) >= MAX_ASSOCIATED:
-                break
-            if term not in known and doc_frequency(searcher, term):
-                extra.append((term, round(ASSOCIATION_WEIGHT * sim, 3)))
-                known.add(term)
-        group.loose = (*group.loose, *extra)
 
 
 def semantic_scores(model: SemanticModel | None, groups: list, candidates: list[int], admits) -> dict[int, float]:

@@ -43,6 +43,7 @@ STRONG_SCORE, STRONG_ABOUT = 0.55, 0.45  # a strong hit: this share of the best 
 MISSING_WORD_FACTOR, GUESSED_WORD_FACTOR = 0.8, 0.3
 # The learnt semantic channel (indexer.associations): how much closeness to the query counts.
 SEMANTIC_COVERAGE, SEMANTIC_ABOUT, SEMANTIC_BASE = 0.3, 0.3, 0.5
+SEMANTIC_KEEP = 0.2  # this close (rescaled: cosine 0.36), a candidate is kept whatever its words' coverage
 
 
 @dataclass(slots=True)
@@ -248,7 +249,8 @@ def rank(
         s.coverage += SEMANTIC_COVERAGE * sem.get(s.docnum, 0.0)
         s.score = base[s.docnum] * s.coverage**COV_EXP
     best = max(s.coverage for s in scored)
-    kept = [s for s in scored if s.coverage >= best * KEEP_RATIO]
+    # A post close to the query as a whole stays as related reading even when its words differ.
+    kept = [s for s in scored if s.coverage >= best * KEEP_RATIO or sem.get(s.docnum, 0.0) >= SEMANTIC_KEEP]
     kept.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
     head = kept[:ABOUT_DEPTH]
     lexical_about = []

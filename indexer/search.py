@@ -172,7 +172,6 @@ class Searcher:
         if found.corrected:
             ranking.attach_frequencies(searcher, parsed)
         meaning.expand(searcher, parsed, self._thesaurus(), segmenter.resources.query_stopwords)
-        meaning.associate(parsed, gen.semantic, searcher)
         hint = None if kind else parsed.kind_hint
         ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=hint, semantic=gen.semantic)
         found.ranked, found.total, found.weak = ranked.hits, len(ranked.hits), ranked.weak

@@ -7,7 +7,8 @@ HIT's 同义词词林扩展版 (the "cndict" part). Only that text file is read,
 zip), checked against its pinned hash; the wheel's pickled files (``*.m``) and its Whoosh index are
 never opened. What is kept, and why:
 
-- the Cilin-like part only (the Wikipedia clusters measured worse: see BENCHMARKS.md);
+- the Cilin-like part only (the Wikipedia clusters pair titles with ambiguous short names, 波波湖 with
+  波波: too noisy to use; not measured);
 - members of 2–6 Chinese characters (single characters such as 家, 手, 汉 match everything; Latin
   members there are transliteration junk);
 - groups that still have 2–MAX_GROUP members (the largest groups are lists of kinds — 鸡毛信 … 情书 —
@@ -38,7 +39,7 @@ HEADER = """\
 #   2–{max_group} 个成员的组，去掉了维基百科聚类部分。
 # 生成：python -m indexer.thesaurus_import cnsyn-1.2.0-py3-none-any.whl
 # 用法：搜索时查询词的同组词以低权重一起搜（indexer/meaning.py），只改变查询，不需要重建索引。
-# 停用：删除本文件，或在 meaning.txt 里把 thesaurus 权重设为 0。
+# 停用：删除本文件（下一次搜索生效）；权重见 indexer/meaning.py 的 THESAURUS_WEIGHT。
 """
 
 

@@ -17,7 +17,7 @@ from tests.conftest import make_settings
 
 # Topics of an agency's blog, each with the words its posts keep using together.
 TOPICS = {
-    "salon": ["私董会", "企业家", "闭门", "圆桌", "对谈", "嘉宾", "主持", "议题"],
+    "salon": ["企业家", "闭门", "圆桌", "对谈", "嘉宾", "主持", "议题", "复盘"],
     "video": ["短视频", "脚本", "分镜", "剪辑", "拍摄", "镜头", "口播", "封面"],
     "brand": ["品牌", "定位", "调性", "口碑", "故事", "形象", "识别", "资产"],
     "travel": ["旅行", "签证", "行李", "机场", "酒店", "路线", "攻略", "景点"],
@@ -27,9 +27,7 @@ FILLER = ["我们", "这次", "发现", "其实", "一直", "认为", "重要", 
 
 
 def _post(path, slug, title, body, visibility="public", tags=""):
-    path.write_text(
-        f"---\ntitle: {title}\ntags: [{tags}]\nvisibility: {visibility}\n---\n\n{body}\n", encoding="utf-8"
-    )
+    path.write_text(f"---\ntitle: {title}\ntags: [{tags}]\nvisibility: {visibility}\n---\n\n{body}\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +39,12 @@ def blog(tmp_path_factory):
     rng = random.Random(7)
     n = 0
     for topic, words in TOPICS.items():
-        for _ in range(12):
+        for i in range(12):
             n += 1
             body = "，".join(rng.choice(words) + rng.choice(FILLER) + rng.choice(words) for _ in range(30))
-            title = f"{rng.choice(words[1:])}{rng.choice(words[1:])}笔记 {n}"  # the first word: in bodies only
+            if topic == "salon" and i < 3:  # few posts name the format: the query word finds little
+                body += "。这是一次私董会。"
+            title = f"{rng.choice(words)}{rng.choice(words)}笔记 {n}"
             _post(posts / f"2023-2-{n}-{topic}-{n}.md", topic, title, body)
     # Uses the salon topic's words, never the name 私董会 itself.
     _post(
@@ -90,8 +90,8 @@ def test_a_thesaurus_neighbour_finds_the_post_but_the_answer_stays_weak(blog):
 
 def test_what_the_posts_taught_finds_a_post_on_the_topic_that_never_names_it(blog):
     _, searcher = blog
-    # The roundtable post never says 私董会; the model learnt from the salon posts that 私董会 goes
-    # with 企业家, 闭门, 圆桌 — words the roundtable post is full of.
+    # The roundtable post never says 私董会; the model learnt from the three salon posts that do that
+    # 私董会 goes with 企业家, 闭门, 圆桌 — words the roundtable post is full of.
     result = searcher.search("私董会", audience="client", limit=20)
     assert "roundtable" in ids(result)
     assert not {"secret", "secret2"} & set(ids(result))

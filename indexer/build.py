@@ -362,7 +362,8 @@ def _finish(
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
     generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents))
-    _learn_meaning(gen, ix, documents)
+    if settings.semantic_channel:
+        _learn_meaning(gen, ix, documents)
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
     report.documents = ix.doc_count()

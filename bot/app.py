@@ -13,7 +13,7 @@ from bot.jobs import Jobs
 from bot.metrics import Metrics
 from bot.services import EXTENSION, IndexHandle, Services
 from bot.store import Store
-from bot.web import admin, errors, health, kit, results
+from bot.web import admin, errors, health, kit, results, shared
 from bot.wechat import webhook
 from bot.wechat.client import SharedTokenClient
 from bot.wechat.delivery import Delivery
@@ -21,6 +21,7 @@ from bot.wechat.menu import load_menu
 from bot.wechat.protocol import MAX_BODY, Codec
 from config.errors import IndexNotReady
 from config.settings import Settings, load_dotenv_file, load_settings
+from indexer import Overlay
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     svc = Services(
         settings=settings,
         store=store,
-        index=IndexHandle(settings),
+        index=IndexHandle(settings, overlay=Overlay(store.content)),
         codec=Codec(settings),
         wechat=client,
         delivery=Delivery(store, jobs, client, settings.reply_deadline, metrics),
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(kit.bp)
+    app.register_blueprint(shared.bp)
     app.register_blueprint(admin.bp)
     errors.register_error_handlers(app)
     return app

@@ -32,8 +32,9 @@ class IndexHandle:
 
     RETRY_AFTER = 5.0
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, overlay=None):
         self._settings = settings
+        self._overlay = overlay  # indexer.Overlay: admins' content overrides, in every search at once
         self._searcher = None
         self._pid = 0
         self._failed_at = 0.0
@@ -48,10 +49,12 @@ class IndexHandle:
             if self._searcher is None or self._pid != os.getpid():
                 if time.monotonic() - self._failed_at < self.RETRY_AFTER and self._error:
                     raise IndexNotReady(self._error)
-                from indexer.search import open_searcher
+                from indexer import open_searcher
 
                 try:
-                    self._searcher = open_searcher(self._settings.index_dir, self._settings.config_dir)
+                    self._searcher = open_searcher(
+                        self._settings.index_dir, self._settings.config_dir, overlay=self._overlay
+                    )
                 except IndexNotReady as exc:
                     self._failed_at, self._error = time.monotonic(), str(exc)
                     log.warning("索引不可用：%s", exc)

@@ -82,8 +82,11 @@ def kit_url(svc: Services, doc_id: str, sharer: str, *, counts: bool = False, ba
 
 
 def shared_url(svc: Services, hit, sharer: str, base: str = "") -> str:
-    """The link to put in copy: the article's own URL."""
-    return hit.url
+    """The link to put in copy and cards: ``/s/…`` for an employee (counted), else the article's own URL."""
+    base = base or svc.settings.public_base_url
+    if not sharer or not base or not is_web_url(hit.url):
+        return hit.url
+    return f"{base}/s/{make_share_token(svc.settings.secret_key, hit.id, sharer)}"
 
 
 def is_web_url(url: str) -> bool:

@@ -8,7 +8,10 @@ these names:
 - builds: ``rebuild``, ``update``, ``last_report``, ``CATEGORIES`` (problem names in Chinese);
 - content: ``Document``, ``Problem``, ``read_article`` (a safe page fetch), ``add_forwarded``,
   ``withdraw_forwarded``, and the shared state they live in: ``SharedContent``, ``Forwarded``,
-  ``SharedUnavailable``.
+  ``SharedUnavailable``;
+- content control: ``content_catalog`` (every document of the live generation, hidden ones too),
+  ``Override``, ``read_overrides``, ``set_override``, ``Overlay`` (overrides for searchers),
+  ``load_rules`` (the group rules of config/content_rules.yaml), ``report_lines``.
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ __all__ = [
     "CATEGORIES",
     "Document",
     "Forwarded",
+    "Overlay",
+    "Override",
     "Problem",
     "SharedContent",
     "SharedUnavailable",
     "add_forwarded",
+    "content_catalog",
     "fold",
     "get_segmenter",
     "last_report",
+    "load_rules",
     "open_searcher",
     "read_article",
+    "read_overrides",
     "rebuild",
+    "report_lines",
+    "set_override",
     "update",
     "withdraw_forwarded",
 ]
@@ -47,6 +57,13 @@ _WHERE = {
     "SharedContent": "indexer.shared",
     "Forwarded": "indexer.shared",
     "SharedUnavailable": "indexer.shared",
+    "Override": "indexer.overrides",
+    "Overlay": "indexer.overrides",
+    "read_overrides": "indexer.overrides",
+    "set_override": "indexer.overrides",
+    "report_lines": "indexer.overrides",
+    "load_rules": "indexer.content_rules",
+    "content_catalog": "indexer.content",
 }
 
 

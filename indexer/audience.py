@@ -2,17 +2,21 @@
 
 Every search path (words, a tag or kind alone, filler-only questions, 最新, a picked number, the
 results page, zero-result suggestions) reads documents through a `View`, and a `View` is only made
-here. A client's view hides `internal` documents; an employee's hides nothing. A later overlay
-(documents an admin hid, or made internal, without a rebuild) joins by adding its rule to
-`hidden_query` and `allows`, and every path follows.
+here. A client's view hides `internal` documents; an employee's hides nothing built as hidden.
+On top, the overrides admins made since the build (``indexer.overrides``: hidden from everyone, or
+made internal) join every view through its ``overlay``, so every path follows them at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
+
+if TYPE_CHECKING:
+    from indexer.overrides import OverlayState
 
 AUDIENCES = ("client", "employee")
 INTERNAL = wq.Term("visibility", "internal")
@@ -41,6 +45,12 @@ class View:
 
     audience: str
     hidden: set[int] | None  # document numbers this audience must not see (Whoosh wants a set)
+    overlay: OverlayState | None = None  # admins' overrides made since the build
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What results cached for this view depend on: the audience and the overrides' version."""
+        return self.audience, self.overlay.version if self.overlay else -1
 
     def search(self, searcher: WhooshSearcher, query: wq.Query, **kwargs):
         """``searcher.search`` with this audience's mask; the only way our code runs a Whoosh query."""
@@ -55,10 +65,15 @@ class View:
     def document(self, searcher: WhooshSearcher, **terms) -> dict | None:
         """Stored fields of one document, or None when it is absent or not for this audience."""
         fields = searcher.document(**terms)
-        return fields if fields and allows(fields, self.audience) else None
+        if not fields or not allows(fields, self.audience):
+            return None
+        return None if self.overlay and self.overlay.hides(fields.get("id", ""), self.audience) else fields
 
 
-def make_view(searcher: WhooshSearcher, audience: str) -> View:
+def make_view(searcher: WhooshSearcher, audience: str, overlay: OverlayState | None = None) -> View:
     """The view of ``audience`` on the generation ``searcher`` reads (see Generation.view for the cached one)."""
     rule = hidden_query(audience)
-    return View(audience, None if rule is None else set(searcher.docs_for_query(rule)))
+    hidden = set(searcher.docs_for_query(rule)) if rule is not None else set()
+    if overlay is not None:
+        hidden |= overlay.docnums(searcher, audience)
+    return View(audience, hidden or None, overlay)

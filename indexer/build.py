@@ -8,7 +8,6 @@ whose content hash changed, and merges segments so queries do not slow down as u
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -20,11 +19,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from config.errors import ConfigError
 from config.settings import Settings
-from indexer import generations
-from indexer.document import Document, Problem, SourceResult
-from indexer.fetch import FetchPolicy
+from indexer import catalog, generations
+from indexer.document import Document, Problem
+from indexer.gather import Gathered, gather
 from indexer.lock import build_lock
 from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
@@ -34,7 +32,6 @@ from indexer.text import fold
 
 log = logging.getLogger(__name__)
 
-LEGACY_ADDED_FILE = "added.jsonl"  # where forwarded documents lived before they moved to Redis
 MAX_SEGMENTS = 3  # segments an index may have (6 segments measured 2.6× slower); see _merge_updates
 LARGE_SEGMENT = 0.1  # a segment with this share of the documents is kept by updates, not rewritten
 MAX_DELETED = 0.25  # compact the whole index once this share of its documents are deleted versions
@@ -62,6 +59,20 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     switched: bool = False
+    forwarded: int = 0  # documents admins forwarded (shared state), among ``documents``
+    rules: list[dict] = field(default_factory=list)  # group rules: [{"name", "rule", "matched"}]
+    overrides: dict[str, int] = field(default_factory=dict)  # admins' per-document changes applied
+
+    @classmethod
+    def of(cls, mode: str, found: Gathered) -> BuildReport:
+        """A report for a build of what ``gather`` found."""
+        return cls(
+            mode=mode,
+            problems=list(found.problems),
+            forwarded=found.forwarded,
+            rules=found.rules,
+            overrides=found.overrides,
+        )
 
     @property
     def skipped(self) -> int:
@@ -76,56 +87,6 @@ class BuildReport:
         data["skipped"] = self.skipped
         data["by_category"] = self.summary()
         return data
-
-
-def collect(settings: Settings, wechat=None, shared: SharedContent | None = None) -> SourceResult:
-    """Read every configured source plus the documents admins forwarded (shared state in Redis)."""
-    from indexer.sources import SiteInfo
-    from indexer.sources import collect as collect_sources
-
-    if wechat is None and settings.import_published:
-        wechat = published_source(settings)
-    site = SiteInfo(settings.site_url, settings.permalink) if settings.site_url else None
-    result = collect_sources(
-        settings.content_dir,
-        site=site,
-        urls_file=settings.urls_file,
-        wechat=wechat,
-        fetch_policy=FetchPolicy.from_settings(settings),
-    )
-    seen = {d.id for d in result.documents}
-    for doc in _forwarded(settings, shared):
-        if doc.id not in seen:
-            result.documents.append(doc)
-            seen.add(doc.id)
-    return result
-
-
-def _forwarded(settings: Settings, shared: SharedContent | None) -> list[Document]:
-    legacy = settings.index_dir / LEGACY_ADDED_FILE
-    if shared is None:
-        return _read_legacy(legacy)  # no shared state to move them to: keep using the old file
-    if legacy.exists():
-        # Forwarded documents used to live in one node's index dir; move them to the shared state once.
-        for doc in _read_legacy(legacy):
-            if not any(item.doc.id == doc.id for item in shared.forwarded()):
-                shared.add_forwarded(doc, by="")
-        legacy.rename(legacy.with_name(legacy.name + ".imported"))
-        log.info("moved the forwarded documents of %s to Redis", legacy)
-    return [item.doc for item in shared.forwarded()]
-
-
-def published_source(settings: Settings):
-    """The account's published articles as a source (needs WECHAT_APPID and WECHAT_SECRET)."""
-    from indexer.sources import WeChatAPIClient, WeChatPublished
-
-    if not (settings.wechat_appid and settings.wechat_secret):
-        raise ConfigError("WECHAT_IMPORT_PUBLISHED=1 需要同时设置 WECHAT_APPID 和 WECHAT_SECRET")
-    # auto_retry off: wechatpy would retry a rejected token without end; the source retries once itself
-    client = WeChatAPIClient(
-        settings.wechat_appid, settings.wechat_secret, api_base=settings.wechat_api_base, auto_retry=False
-    )
-    return WeChatPublished(client)
 
 
 def rebuild(
@@ -148,8 +109,8 @@ def rebuild(
 
 def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: SharedContent | None) -> BuildReport:
     start = time.monotonic()
-    found = collect(settings, wechat, shared)
-    report = BuildReport(mode="rebuild", problems=list(found.problems))
+    found = gather(settings, wechat, shared)
+    report = BuildReport.of("rebuild", found)
     gen = generations.new_generation(settings.index_dir)
     ix = whoosh_index.create_in(str(gen), build_schema())
     # Large builds use one writer process per core, each writing its own segment (no final
@@ -166,7 +127,7 @@ def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: Shar
         writer.cancel()
         raise
     report.added = len(found.documents)
-    return _finish(settings, gen, ix, found.documents, report, start)
+    return _finish(settings, gen, ix, found, report, start)
 
 
 def update(
@@ -194,10 +155,10 @@ def _update(
     settings: Settings, live: Path, progress: Progress | None, wechat, shared: SharedContent | None
 ) -> BuildReport:
     start = time.monotonic()
-    found = collect(settings, wechat, shared)
+    found = gather(settings, wechat, shared)
     old = generations.read_json(live / "docs.json", {}) or {}
     new = {d.id: d.content_hash() for d in found.documents}
-    report = BuildReport(mode="update", problems=list(found.problems))
+    report = BuildReport.of("update", found)
     changed = [d for d in found.documents if old.get(d.id) != new[d.id]]
     # A page that failed to download this time is not a page that was deleted: keep the
     # network documents we have when their source reported a failure.
@@ -212,6 +173,7 @@ def _update(
         report.generation = live.name
         report.documents = len(found.documents)
         report.seconds = time.monotonic() - start
+        catalog.write(live, found.catalog)  # overrides that change nothing indexed still show
         generations.write_json(live / "report.json", report.to_json())
         return report
     gen = generations.new_generation(settings.index_dir)
@@ -231,7 +193,7 @@ def _update(
         raise
     if ix.doc_count() < ix.doc_count_all() * (1 - MAX_DELETED):
         ix.optimize()  # the big segments carry many deleted documents: compact them once
-    return _finish(settings, gen, ix, found.documents, report, start, kept)
+    return _finish(settings, gen, ix, found, report, start, kept)
 
 
 def _merge_updates(writer, segments):
@@ -249,18 +211,6 @@ def _merge_updates(writer, segments):
             writer.add_reader(reader)
             reader.close()
     return keep
-
-
-def _read_legacy(path: Path) -> list[Document]:
-    if not path.exists():
-        return []
-    docs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            docs.append(Document.from_dict(json.loads(line)))
-        except (ValueError, TypeError, KeyError):
-            log.warning("skipping a damaged line in %s", path)
-    return docs
 
 
 def _compatible(meta: dict) -> bool:
@@ -351,11 +301,13 @@ def _finish(
     settings: Settings,
     gen: Path,
     ix,
-    documents: list[Document],
+    found: Gathered,
     report: BuildReport,
     start: float,
     kept: dict[str, str] | None = None,
 ) -> BuildReport:
+    documents = found.documents
+    catalog.write(gen, found.catalog)
     by_kind = Counter(d.kind for d in documents)
     by_visibility = Counter(d.visibility for d in documents)
     # Suggested when nothing matches; a client must not even see the names of internal tags.

@@ -112,6 +112,10 @@ def _print_report(report) -> None:
         f"问题 {len(report.problems)} 个，其中跳过 {report.skipped} 个",
         highlight=False,
     )
+    from indexer.overrides import report_lines
+
+    for line in report_lines(report.to_json()):
+        out.print(line, highlight=False)
     if report.problems:
         table = Table("文件", "类别", "原因", "处理", title="构建报告")
         for p in report.problems:
@@ -162,7 +166,7 @@ def search(ctx, index_dir, content_dir, query, audience, kind, tag, limit, batch
     if not query and batch is None:
         raise click.UsageError("请给出查询词，或用 --batch FILE")
     try:
-        searcher = open_searcher(settings.index_dir)
+        searcher = open_searcher(settings.index_dir, overlay=_overlay(settings))
     except IndexNotReady as exc:
         _fail(str(exc), 2)
     if searcher.stats()["rebuild_needed"]:
@@ -174,6 +178,15 @@ def search(ctx, index_dir, content_dir, query, audience, kind, tag, limit, batch
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         else:
             _print_result(result)
+
+
+def _overlay(settings: Settings):
+    """With REDIS_URL, searches follow the admins' content overrides as the bot's do."""
+    from indexer.overrides import Overlay
+    from indexer.shared import SharedContent
+
+    shared = SharedContent.connect(settings)
+    return Overlay(shared) if shared else None
 
 
 def _print_result(result) -> None:

@@ -5,13 +5,15 @@ so ``bot/`` never reaches into ``indexer.build`` or ``indexer.sources``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from config.settings import Settings
 from indexer.build import BuildReport, last_report, update
 from indexer.document import Document, Problem
 from indexer.fetch import FetchPolicy
 from indexer.shared import Forwarded, SharedContent
 
-__all__ = ["add_forwarded", "last_report", "read_article", "withdraw_forwarded"]
+__all__ = ["add_forwarded", "content_catalog", "last_report", "read_article", "withdraw_forwarded"]
 
 FORWARD_WAIT = 60.0  # seconds an added article waits for a running build before it gives up
 
@@ -39,3 +41,10 @@ def withdraw_forwarded(settings: Settings, doc_id: str, *, by: str, shared: Shar
     if found is not None:
         update(settings, wait=FORWARD_WAIT, shared=shared)
     return found
+
+
+def content_catalog(index_dir: Path) -> list[dict]:
+    """Every document the live generation's build met, hidden ones too (``indexer.catalog``)."""
+    from indexer import catalog
+
+    return catalog.read(index_dir)

@@ -20,6 +20,7 @@ from config.errors import IndexNotReady
 from indexer import generations, mapped, meaning, ranking, teaching
 from indexer.audience import AUDIENCES, View, check_audience
 from indexer.live import BUILD_HINT, Candidates, Generation
+from indexer.overrides import Overlay
 from indexer.query import ParsedQuery, parse_query
 from indexer.results import Hit, SearchResult, hit_from_fields
 from indexer.segment import configure, get_segmenter
@@ -40,10 +41,17 @@ CACHE_SIZE = 256
 class Searcher:
     """Thread-safe search over the live generation of ``index_dir``."""
 
-    def __init__(self, index_dir: Path, config_dir: Path | None = None, cache_size: int = CACHE_SIZE):
+    def __init__(
+        self,
+        index_dir: Path,
+        config_dir: Path | None = None,
+        cache_size: int = CACHE_SIZE,
+        overlay: Overlay | None = None,
+    ):
         self.index_dir = Path(index_dir)
         self.config_dir = config_dir
         self.cache_size = cache_size
+        self.overlay = overlay  # admins' overrides since the build (indexer.overrides), on every path
         if config_dir:
             configure(config_dir)
         self._lock = threading.Lock()
@@ -86,7 +94,8 @@ class Searcher:
         """The live generation, this thread's Whoosh searcher and what ``audience`` may see of it:
         every public method starts here, so no path reads documents without the audience's view."""
         gen, searcher = self._whoosh()
-        return gen, searcher, gen.view(searcher, check_audience(audience))
+        overlay = self.overlay.current() if self.overlay else None
+        return gen, searcher, gen.view(searcher, check_audience(audience), overlay)
 
     def _whoosh(self) -> tuple[Generation, WhooshSearcher]:
         gen = self._refresh()
@@ -147,7 +156,7 @@ class Searcher:
     def _found(
         self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None
     ) -> Candidates:
-        key = ("search", query, view.audience, kind, tag)
+        key = ("search", query, view.key, kind, tag)
         found = gen.cached(key)
         if found is None:
             found = self._candidates(gen, searcher, view, query, kind, tag)
@@ -183,7 +192,7 @@ class Searcher:
     def latest(self, *, audience: str = "client", kind: str | None = None, limit: int = 5) -> list[Hit]:
         """Newest documents the audience may see."""
         gen, searcher, view = self._view(audience)
-        key = ("latest", audience, kind)
+        key = ("latest", view.key, kind)
         found = gen.cached(key)
         if found is None:
             found = Candidates(docs=self._listing(searcher, view, _kind_filter(kind)))
@@ -288,9 +297,12 @@ def _filter(kind: str | None, tags: list[str]):
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def open_searcher(index_dir: Path | str, config_dir: Path | None = None, cache_size: int = CACHE_SIZE) -> Searcher:
+def open_searcher(
+    index_dir: Path | str, config_dir: Path | None = None, cache_size: int = CACHE_SIZE, overlay: Overlay | None = None
+) -> Searcher:
     """Open the live generation of ``index_dir``; raise IndexNotReady naming the build command.
 
-    ``cache_size`` ranked queries are kept per generation (0: none, e.g. to measure search itself).
+    ``cache_size`` ranked queries are kept per generation (0: none, e.g. to measure search itself);
+    ``overlay`` brings the admins' overrides (``indexer.overrides.Overlay``) into every search at once.
     """
-    return Searcher(Path(index_dir), config_dir, cache_size)
+    return Searcher(Path(index_dir), config_dir, cache_size, overlay)

@@ -242,12 +242,16 @@ ROUTES = [
     ("GET", "/admin/leads"),
     ("GET", "/admin/leads.csv"),
     ("POST", "/admin/leads/ABCDEF"),
+    ("GET", "/admin/content"),
+    ("POST", "/admin/content/set"),
     ("GET", "/admin/titles"),
     ("POST", "/admin/titles"),
     ("GET", "/admin/titles/ABCDEF"),
     ("POST", "/admin/titles/ABCDEF"),
     ("POST", "/admin/titles/ABCDEF/remove"),
     ("POST", "/admin/titles/ABCDEF/restore"),
+    ("GET", "/admin/shares"),
+    ("GET", "/admin/shares.csv"),
 ]
 
 

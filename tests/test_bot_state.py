@@ -198,7 +198,7 @@ def test_admin_commands_that_need_redis_say_unavailable_while_it_is_down(tmp_pat
         wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
         before = generations.current_name(fresh_index)
         private_redis.stop()
-        for command in ("邀请", "邀请 管理员", "重建索引", "热词"):
+        for command in ("邀请", "邀请 管理员 张三", "邀请码", "员工", "撤销 ABCDEF", "撤销 张三", "重建索引", "热词"):
             reply = wx.text(ADMIN, command).text
             assert reply.startswith("暂时不可用"), (command, reply)
         assert not app.extensions["caselink"].jobs.running("reindex")  # no build nobody else could see

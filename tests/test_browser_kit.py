@@ -10,11 +10,13 @@ import pytest
 
 from tests.bot_fixtures import AES_KEY, APPID, CHROMIUM, TOKEN, free_port, make_bot_settings, new_openid, serve_app
 from tests.conftest import screenshot_dir
+from tests.test_admin import ADMIN_TOKEN, Admin
 from tests.wechat_client import WeChatServer
 
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 SCREENSHOT = screenshot_dir() / "kit-phone.png"
@@ -38,6 +40,7 @@ def server(tmp_path_factory, redis_url, sample_settings):
         sample_settings.index_dir,
         PUBLIC_BASE_URL=base,
         COMPANY_NAME="青藤互动",
+        ADMIN_TOKEN=ADMIN_TOKEN,
     )
     app = create_app(settings)
     with serve_app(app, port):
@@ -103,3 +106,35 @@ def test_no_other_script_runs_on_the_kit_page(server, phone):
     )
     assert phone.evaluate("window.injected") is None
     assert any("Content Security Policy" in e for e in errors)
+
+
+def test_a_shared_link_opened_in_two_browsers_counts_two_opens_then_reaches_the_article(server, browser, phone):
+    _, app = server
+    store = app.extensions["caselink"].store
+    phone.goto(kit_link(server, "火锅 小程序"))
+    moments = phone.locator("#copy-moments").inner_text()
+    link = re.search(r"http://127\.0\.0\.1:\d+/s/\S+", moments).group(0)
+    doc = "cases/hotpot-booking-mini-program"
+    before = store.shares.report(7)["docs"].get(doc, {}).get("opens", 0)
+    article = "https://www.qingteng.example/cases/hotpot-booking-mini-program/"
+    for _ in range(2):  # two phones, each opening the link twice
+        context = browser.new_context(viewport=PHONE, user_agent=WECHAT_UA, is_mobile=True, locale="zh-CN")
+        page = context.new_page()
+        seen: list[tuple[str, int, str | None]] = []
+        requested: list[str] = []
+        page.on("response", lambda r, seen=seen: seen.append((r.url, r.status, r.headers.get("location"))))
+        page.on("request", lambda r, requested=requested: requested.append(r.url))
+        for _ in range(2):
+            # The article's host does not resolve here (no network): the browser following the 302
+            # to it is the proof, and the failed lookup is what ends the navigation.
+            with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
+                page.goto(link)
+        assert seen.count((link, 302, article)) == 2 and requested.count(article) == 2
+        context.close()
+    report = store.shares.report(7)
+    assert report["docs"][doc]["opens"] - before == 2
+    admin = Admin(app)
+    assert admin.login().status_code == 302
+    page = admin.get("/admin/shares").text
+    opened = re.search(r'<section class="card" id="most-opened">(.*?)</section>', page, re.S).group(1)
+    assert f'class="opens">{report["docs"][doc]["opens"]}</td>' in opened and "蜀香阁火锅" in opened

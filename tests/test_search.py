@@ -151,7 +151,7 @@ def test_json_shape_follows_the_contract(searcher):
 
 
 def test_zero_result_suggestions_never_name_internal_tags(searcher, sample_settings):
-    from indexer.build import collect
+    from indexer.gather import collect
 
     internal_only = {t for d in collect(sample_settings).documents if d.visibility == "internal" for t in d.tags}
     internal_only -= {t for d in collect(sample_settings).documents if d.visibility == "public" for t in d.tags}

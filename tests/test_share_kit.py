@@ -59,9 +59,12 @@ def test_an_employee_searches_and_shares_result_1(wechat, employee, client, sear
     assert reply.startswith(texts.SHARE_HEAD.format(title=title))
     moments = section(reply, texts.SHARE_MOMENTS)
     weibo = section(reply, "【微博】")
-    assert len(moments.split("\n")) <= 4 and moments.endswith(url)
-    assert weibo_length(weibo) <= 140 and url in weibo
+    shared = re.search(r"https://bot\.example\.cn/s/\S+", moments).group(0)  # the employee's counted link
+    assert len(moments.split("\n")) <= 4 and moments.endswith(shared)
+    assert weibo_length(weibo) <= 140 and shared in weibo
     assert re.search(r"#[^#\s]+#", weibo)
+    opened = client.get(shared.removeprefix(BASE))
+    assert opened.status_code == 302 and opened.headers["Location"] == url
     page = KIT_LINK.search(reply)
     assert page, reply
     html = client.get(page.group(1)).get_data(as_text=True)

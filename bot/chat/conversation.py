@@ -126,7 +126,9 @@ def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
     label = escape(shorten(session["q"], 20))
-    if fresh:
+    if fresh and not result.hits and session["kind"] == "case":
+        return _articles_instead(ctx, session, result)
+    if fresh and not session.get("instead"):
         search_log.record(ctx, session["q"], session["kind"], session["tag"], result.total, result.weak)
         ctx.services.metrics.count_search(result.total, result.weak)
         ctx.outcome = "none" if result.total == 0 else "weak" if result.weak else "found"
@@ -142,6 +144,8 @@ def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
             head = texts.FOUND_STRONG.format(strong=result.strong, rest=result.total - result.strong, query=label)
         if result.corrected:
             head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
+    if session.get("instead") and fresh:
+        head = texts.NO_CASES_FOUND.format(query=label) + "\n" + head
     text, shown = _fit_search_page(ctx, session, offset, head, result)
     _remember(session, offset, [h.id for h in result.hits[:shown]], total=result.total)
     ctx.store.sessions.save(ctx.openid, session)
@@ -173,14 +177,27 @@ def _latest_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
     except IndexNotReady:
         return Text(texts.INDEX_NOT_READY)
     page = hits[offset : offset + PAGE_SIZE]
+    if not page and offset == 0 and session["kind"] == "case":
+        # No case this reader may see (a blog that only tags some posts 案例): say so, show the newest instead.
+        return _latest_page(ctx, {**session, "kind": None, "instead": "case"})
     if not page:
         return Text(texts.NO_CONTENT if offset == 0 else texts.NO_MORE.format(query="最新"))
     head = texts.LATEST.format(kind=texts.KIND_NAMES.get(session["kind"], "内容"))
+    if session.get("instead") and offset == 0:
+        head = texts.NO_CASES
     text, shown = fit_list(head, page, offset + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
     _remember(session, offset, [h.id for h in page[:shown]])
     ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
+
+
+def _articles_instead(ctx: Context, session: dict, result) -> Reply:
+    """A 案例 search that found no case: log it as asked, then say so and show the matching articles."""
+    search_log.record(ctx, session["q"], session["kind"], session["tag"], result.total, result.weak)
+    ctx.services.metrics.count_search(result.total, result.weak)
+    ctx.outcome = "none"
+    return _search_page(ctx, {**session, "kind": None, "instead": "case", "next": 0, "ids": []})
 
 
 def _remember(session: dict, offset: int, ids: list[str], **extra) -> None:
@@ -220,5 +237,7 @@ def _hint(ctx: Context, has_more: bool) -> str:
 router.command("更多", "下一页")(more)
 router.command("上一页", "上页", "前一页")(previous)
 router.command("最新")(latest)
+router.command("最新案例")(lambda ctx, _arg="": latest(ctx, "案例"))  # the menu button's name, typed
+router.command("最新文章")(lambda ctx, _arg="": latest(ctx, "文章"))
 router.command("案例")(kind_search("案例"))
 router.command("文章")(kind_search("文章"))

@@ -7,7 +7,8 @@ from bot import teaching, texts
 from bot.chat import router
 from bot.chat.conversation import MAX_REMEMBERED, search
 from bot.chat.picking import is_plain_number, parse_picks
-from bot.chat.replies import Reply, Text, card, hit_line
+from bot.chat.replies import Reply, Text, hit_line
+from bot.chat.sharing import card_for
 from bot.services import Context
 from config.errors import IndexNotReady
 
@@ -61,7 +62,7 @@ def pick_many(ctx: Context, session: dict, numbers: list[int]) -> Reply:
         lines = [texts.PICK_OTHERS, *(hit_line(n, hit) for n, hit in hits[1:]), texts.LIST_HINT + "。"]
         ctx.services.jobs.submit(ctx.services.delivery.push, ctx.openid, Text("\n".join(lines)))
     ctx.hits = len(hits)
-    return card(hits[0][1])
+    return card_for(ctx, hits[0][1])  # an employee's card links through /s/ (bot.chat.sharing)
 
 
 def _hit(ctx: Context, session: dict, number: int):

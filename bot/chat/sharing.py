@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from bot import shares, texts
 from bot.chat import router
-from bot.chat.replies import TEXT_LIMIT, Reply, Text, escape, marked_title, shorten, size
+from bot.chat.replies import TEXT_LIMIT, Card, Reply, Text, card, escape, marked_title, shorten, size
 from bot.services import Context
 from config.errors import IndexNotReady
 from creative import Kit, weibo_length
@@ -66,8 +67,23 @@ def share_result(ctx: Context, number: int) -> Reply:
         return Text(texts.SHARE_NO_URL.format(title=title))
     sharer = shares.sharer_of(ctx.services, ctx.openid, ctx.audience)
     kit = shares.kit_for(ctx.services, hit, body, sharer)
+    if sharer:
+        ctx.store.shares.record_share(hit.id, sharer, ctx.openid, hit.title)
     ctx.hits = 1
     return Text(kit_reply(title, kit, shares.kit_url(ctx.services, hit.id, sharer)))
+
+
+def card_for(ctx: Context, hit) -> Card:
+    """A result as a card; an employee's card of public content links through ``/s/`` and counts a share."""
+    shown = card(hit)
+    sharer = shares.sharer_of(ctx.services, ctx.openid, ctx.audience)
+    if not sharer or hit.visibility != "public" or not shares.is_web_url(hit.url):
+        return shown
+    url = shares.shared_url(ctx.services, hit, sharer)
+    if url == hit.url:  # no PUBLIC_BASE_URL: nothing to count through
+        return shown
+    ctx.store.shares.record_share(hit.id, sharer, ctx.openid, hit.title)
+    return replace(shown, url=url)
 
 
 def kit_reply(title: str, kit: Kit, page: str) -> str:

@@ -16,6 +16,7 @@
     ├── leads       leads from the chat form (durable)
     ├── misses      weak or empty searches in a row (the offer of a person)
     ├── titles      title patterns admins added or changed, their usage, ideas seen (30 min)
+    ├── shares      shares of kits and cards by employees, distinct opens of shared links (durable)
     └── content     forwarded documents and content overrides (``indexer.SharedContent``: the
                     indexer reads the same keys when it builds, so it owns the class)
 
@@ -47,6 +48,7 @@ from bot.store.once import Once
 from bot.store.people import People
 from bot.store.rules import Rules
 from bot.store.sessions import Sessions
+from bot.store.shares import Shares
 from bot.store.titles import Titles
 from config.settings import Settings
 from indexer import SharedContent
@@ -82,6 +84,7 @@ class Store:
         self.leads = Leads(self.db)
         self.misses = Misses(self.db)
         self.titles = Titles(self.db)
+        self.shares = Shares(self.db, tz)
         self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
 
     @classmethod

@@ -28,6 +28,7 @@ DURABLE: dict[str, str] = {
     "leads": "线索",
     "content": "转发的文章、撤回记录与内容设置",
     "titles": "标题模板（后台添加与修改）和使用次数",
+    "shares": "分享与打开统计（按天、按内容、按员工）",
 }
 
 EPHEMERAL: dict[str, str] = {
@@ -50,6 +51,7 @@ EPHEMERAL: dict[str, str] = {
     "listed": "a user was shown a list in the last week (a late number is told it expired)",
     "misses": "weak or empty searches in a row, per user (30 min)",
     "titleseen": "title ideas already shown in a conversation, for 换一批 (30 min)",
+    "sharedup": "shares already counted today per employee and document (2 days)",
 }
 
 

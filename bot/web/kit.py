@@ -47,6 +47,8 @@ def kit_page(token: str) -> Response:
         return _secured(Response(html, status=404, mimetype="text/html"), "")
     base = svc.settings.public_base_url or request.host_url.rstrip("/")
     kit = shares.kit_for(svc, hit, body, link.sharer, base)
+    if link.counts and link.sharer:  # the 分享 button of a results page (chat counts its own kits)
+        svc.store.shares.record_share(hit.id, link.sharer, "", hit.title)
     nonce = secrets.token_urlsafe(16)
     html = render_template(
         "pages/kit.html",

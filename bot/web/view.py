@@ -141,7 +141,7 @@ def stats_view(stats: dict) -> dict:
 
 def report_view(index_dir: Path) -> dict | None:
     """The live generation's build report, problems sorted (skipped files first) and counted."""
-    from indexer import last_report
+    from indexer import last_report, report_lines
 
     try:
         report = last_report(index_dir)
@@ -157,4 +157,5 @@ def report_view(index_dir: Path) -> dict | None:
         "problems": problems,
         "by_category": [(category_name(c), n) for c, n in by_category],
         "skipped": sum(1 for p in problems if p.get("skipped", True)),
+        "controls": report_lines(report),  # forwarded articles, group rules, per-document overrides
     }

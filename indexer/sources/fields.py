@@ -18,6 +18,7 @@ CATEGORIES = {
     "duplicate": "id 重复",
     "fetch": "网页抓取失败",
     "unsafe": "地址不安全",
+    "rules": "内容规则有误",
     "api": "微信接口出错",
     "missing-field": "缺少字段",
     "invalid-field": "字段值无效",

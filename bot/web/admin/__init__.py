@@ -1,6 +1,7 @@
 """The admin dashboard (``/admin``): login with ADMIN_TOKEN, index status and build report, reindex,
-search preview, hot queries, taught rules (教它), invite codes and employees. Server-rendered, no JavaScript.
-One module per page group (``auth``, ``overview``, ``search``, ``teaching``, ``people``), all on one blueprint.
+search preview, content (per-document overrides), hot queries, taught rules (教它), invite codes and
+employees. Server-rendered, no JavaScript. One module per page group (``auth``, ``overview``,
+``search``, ``content``, ``teaching``, ``people`` …), all on one blueprint.
 
 Security: the token is compared with ``hmac.compare_digest``; a login is a session kept in Redis
 (``bot.store.admin_sessions``: ended by logging out, an hour unused, 12 hours, or a new ADMIN_TOKEN)
@@ -28,6 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 NAV = (
     ("admin.overview", "概览"),
     ("admin.search", "搜索预览"),
+    ("admin.content", "内容"),
     ("admin.queries", "热词"),
     ("admin.rules", "规则"),
     ("admin.invites", "邀请码"),
@@ -35,6 +37,7 @@ NAV = (
     ("admin.replies", "固定回复"),
     ("admin.leads", "线索"),
     ("admin.titles", "标题库"),
+    ("admin.shares", "分享统计"),
 )
 ERRORS = {
     400: ("请求无效", "表单已过期或不完整，请返回上一页刷新后再试。"),
@@ -91,11 +94,23 @@ def error_page(status: int) -> Response:
 
 
 # The page groups register their routes on ``bp``.
-from bot.web.admin import auth, leads, overview, people, replies, search, teaching, titles  # noqa: E402
+from bot.web.admin import (  # noqa: E402  (one a line, so merges stay small)
+    auth,
+    content,
+    leads,
+    overview,
+    people,
+    replies,
+    search,
+    shares,
+    teaching,
+    titles,
+)
 
 __all__ = [
     "auth",
     "bp",
+    "content",
     "error_page",
     "leads",
     "overview",
@@ -103,6 +118,7 @@ __all__ = [
     "replies",
     "search",
     "session_config",
+    "shares",
     "teaching",
     "titles",
 ]

@@ -1,18 +1,15 @@
-"""Meaning beyond the same words: a query word also searches its loose neighbours, at a low weight.
+"""Meaning beyond the same words: rare query words also search their thesaurus neighbours, at a low
+weight, and (when the generation learnt one) the query is compared with every post in a learnt space.
 
-Users write 挣钱, 手机, 老婆 where posts write 收入, 移动电话, 妻子. Two sources of neighbours:
-
-- a general Chinese thesaurus (`config/thesaurus.txt`, derived from the cnsyn package: see
-  `indexer.thesaurus_import`), at ``THESAURUS_WEIGHT``;
-- the corpus's own associations, learnt when the index is built (`indexer.associations`): words
-  that keep appearing in the same posts, weighted by how strongly.
-
-Neighbours go into the query with their weight (``TermGroup.loose``), so a post that uses the
-query's own word always outranks one that only uses a neighbour; they matter when the word itself
-finds little. Only neighbours some document contains are added (a term nobody uses costs time and
-adds nothing). They never make a word "covered": a key word no document holds keeps the answer
-`weak` however many neighbours matched (`indexer.about.missing_key_word` reads the close ``df``).
-Nothing here reads documents: every search still goes through the audience's view.
+Users write 工资, 挣钱, 手机 where posts write 薪资, 收入, 移动电话. The general Chinese thesaurus
+(`config/thesaurus.txt`, derived from the cnsyn package: see `indexer.thesaurus_import`) gives each word
+its neighbours at ``THESAURUS_WEIGHT`` (``TermGroup.loose``), so a post that uses the query's own word
+always outranks one that only uses a neighbour; only words that find little are widened, and only with
+neighbours some document contains. Neighbours never make a word "covered": a key word no document holds
+keeps the answer `weak` however many neighbours matched (`indexer.about.missing_key_word` reads the
+close ``df``). The learnt channel (`indexer.associations`, off unless SEMANTIC_CHANNEL=1) scores how
+close each post is to the query as a whole. Nothing here reads documents: every candidate still goes
+through the audience's view.
 """
 
 from __future__ import annotations

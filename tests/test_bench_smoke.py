@@ -1,7 +1,7 @@
 """``python -m bench web`` in miniature, so that the benchmark code cannot rot.
 
 A 100-document corpus, one gunicorn worker, concurrency 2, a few dozen requests per level, the
-echo floor, a growth row, an incremental update and a rebuild under load. Figures are printed by
+echo floor, a growth row (10 timed searches), an incremental update and a rebuild under load. Figures are printed by
 the real run, never asserted here: this machine is shared and noisy.
 """
 
@@ -31,11 +31,11 @@ def test_bench_web_runs_end_to_end(own_redis, tmp_path):
         docs=100,
         sizes=(100,),
         levels=(2,),
-        duration=0.6,
-        warmup=0.2,
+        duration=0.3,
+        warmup=0.1,
         repeat=1,
         workers=1,
-        growth_duration=0.5,
+        growth_duration=0.3,
         distinct=False,
         workdir=tmp_path / "bench",
         chart=tmp_path / "growth.png",
@@ -43,8 +43,9 @@ def test_bench_web_runs_end_to_end(own_redis, tmp_path):
         max_requests=30,
         max_busy=1.0,
         log_level="WARNING",
-        reindex_lead=0.3,
-        reindex_tail=0.3,
+        reindex_lead=0.2,
+        reindex_tail=0.2,
+        search_queries=10,
     )
     lines: list[str] = []
     results = run(opts, say=lines.append, redis_url=own_redis)

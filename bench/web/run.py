@@ -79,6 +79,7 @@ class Options:
     reindex_limit: float = 900.0  # seconds: the rebuild-under-load phase never runs longer
     reindex_lead: float = 2.0  # seconds of load before the rebuild starts...
     reindex_tail: float = 3.0  # ...and after it ends
+    search_queries: int = 200  # of the fixed list, timed in process per corpus size
 
 
 @dataclass
@@ -188,7 +189,7 @@ class Bench:
                 "docs_per_s": round(built.docs_per_s, 1),
                 "index_mb": round(built.index_mb, 1),
             }
-            p50, p95, p99 = growth.search_latency(built.settings)
+            p50, p95, p99 = growth.search_latency(built.settings, self.opts.search_queries)
             row.update(search_p50=round(p50, 2), search_p95=round(p95, 2), search_p99=round(p99, 2))
             self.say(
                 f"  built in {built.build_s:.1f}s ({built.docs_per_s:.0f} docs/s), {built.index_mb:.0f} MB; "
@@ -465,15 +466,15 @@ def report(results: dict) -> str:
     lines += [
         "",
         "| docs | build s | docs/s | index MB | search p50 / p99 ms | webhook p50 / p99 ms (c=8) "
-        "| worker RSS / PSS MB | cold start s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| worker RSS / PSS / USS MB | service PSS MB | cold start s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for g in results.get("growth", []):
         lines.append(
             f"| {g['docs']:,} | {g['build_s']:.1f} | {g['docs_per_s']:.0f} | {g['index_mb']:.0f} | "
             f"{g['search_p50']:.1f} / {g['search_p99']:.1f} | {g.get('webhook_p50', 0):.1f} / "
-            f"{g.get('webhook_p99', 0):.1f} | {g.get('worker_rss_mb', 0):.0f} / {g.get('worker_pss_mb', 0):.0f} | "
-            f"{g.get('cold_start_s', 0):.2f} |"
+            f"{g.get('webhook_p99', 0):.1f} | {g.get('worker_rss_mb', 0):.0f} / {g.get('worker_pss_mb', 0):.0f} / "
+            f"{g.get('worker_uss_mb', 0):.0f} | {g.get('service_pss_mb', 0):.0f} | {g.get('cold_start_s', 0):.2f} |"
         )
     updates = results.get("updates") or [results[k] for k in ("update",) if results.get(k)]
     if updates:
@@ -485,7 +486,9 @@ def report(results: dict) -> str:
         lines.append(
             f"Workers after the load levels: RSS {m['worker_rss_mb']:.0f} MB (mapped index "
             f"{m.get('worker_rss_file_mb', 0):.0f}), PSS {m['worker_pss_mb']:.0f} MB, "
-            f"USS {m.get('worker_uss_mb', 0):.0f} MB"
+            f"USS {m.get('worker_uss_mb', 0):.0f} MB (largest worker; smallest PSS "
+            f"{m.get('worker_pss_min_mb', 0):.0f} MB); the whole service ({m.get('workers', 0):.0f} workers and "
+            f"the master): PSS {m.get('service_pss_mb', 0):.0f} MB, USS {m.get('service_uss_mb', 0):.0f} MB"
         )
     for r in results.get("reindexes") or [results[k] for k in ("reindex",) if results.get(k)]:
         lines.append(

@@ -135,24 +135,21 @@ class Gunicorn:
             return out
 
     def memory(self) -> dict[str, float]:
-        """The largest worker's memory in MB: RSS, its file-backed part (the index's mapped pages,
-        shared through the page cache), PSS (shared pages divided among their users) and USS
-        (pages only this worker holds)."""
-        rows = []
-        for pid in self.worker_pids():
-            smaps = f"/proc/{pid}/smaps_rollup"
-            uss = _proc_kb(smaps, "Private_Clean:") + _proc_kb(smaps, "Private_Dirty:")
-            rows.append(
-                {
-                    "worker_rss_mb": _proc_kb(f"/proc/{pid}/status", "VmRSS:") / 1024,
-                    "worker_rss_file_mb": _proc_kb(f"/proc/{pid}/status", "RssFile:") / 1024,
-                    "worker_pss_mb": _proc_kb(smaps, "Pss:") / 1024,
-                    "worker_uss_mb": uss / 1024,
-                }
-            )
+        """Memory in MB (from /proc/<pid>/smaps_rollup): the largest worker's RSS, its file-backed part
+        (the index's mapped pages, shared through the page cache), PSS (shared pages divided among
+        their users) and USS (pages only it holds); the smallest worker's PSS; and the whole service
+        (master and workers): RSS summed (counting shared pages once per process), PSS and USS summed."""
+        rows = [_memory(pid) for pid in self.worker_pids()]
         if not rows:
-            return {"worker_rss_mb": 0.0, "worker_rss_file_mb": 0.0, "worker_pss_mb": 0.0, "worker_uss_mb": 0.0}
-        return max(rows, key=lambda r: r["worker_rss_mb"])
+            keys = ("worker_rss_mb", "worker_rss_file_mb", "worker_pss_mb", "worker_uss_mb", "worker_pss_min_mb")
+            return dict.fromkeys((*keys, "service_rss_mb", "service_pss_mb", "service_uss_mb"), 0.0)
+        largest = dict(max(rows, key=lambda r: r["worker_rss_mb"]))
+        everyone = rows + ([_memory(self.proc.pid)] if self.proc is not None else [])
+        largest["worker_pss_min_mb"] = min(r["worker_pss_mb"] for r in rows)
+        largest["workers"] = float(len(rows))
+        for what in ("rss", "pss", "uss"):
+            largest[f"service_{what}_mb"] = sum(r[f"worker_{what}_mb"] for r in everyone)
+        return largest
 
     def healthz(self) -> dict:
         with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as res:
@@ -167,6 +164,17 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _memory(pid: int) -> dict[str, float]:
+    smaps = f"/proc/{pid}/smaps_rollup"
+    uss = _proc_kb(smaps, "Private_Clean:") + _proc_kb(smaps, "Private_Dirty:")
+    return {
+        "worker_rss_mb": _proc_kb(f"/proc/{pid}/status", "VmRSS:") / 1024,
+        "worker_rss_file_mb": _proc_kb(f"/proc/{pid}/status", "RssFile:") / 1024,
+        "worker_pss_mb": _proc_kb(smaps, "Pss:") / 1024,
+        "worker_uss_mb": uss / 1024,
+    }
 
 
 def _proc_kb(path: str, key: str) -> float:

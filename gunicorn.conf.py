@@ -57,6 +57,15 @@ def on_starting(server):
         os.remove(path)
 
 
+def pre_fork(server, worker):
+    """Move everything the master loaded (jieba's dictionary, OpenCC, the app) out of the garbage
+    collector's reach before forking: a collection in a worker would otherwise write to those objects'
+    headers and copy their pages into the worker, though nothing in them changes."""
+    import gc
+
+    gc.freeze()
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges (its counters stay: they are part of the totals)."""
     from prometheus_client import multiprocess

@@ -63,6 +63,11 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
         "0",
         "1 = 建索引时也读取公众号「已发布」的文章（freepublish/batchget，需要 AppID/AppSecret）",
     ),
+    "SEMANTIC_CHANNEL": (
+        "semantic_channel",
+        "0",
+        "1 = 建索引时从公开文章学习词与文章的语义空间（LSA），搜索时按整体意思补充结果；评测未证明有益，默认关闭",
+    ),
     "REDIS_URL": ("redis_url", "", "Redis 地址；留空则使用进程内替身（仅单进程）"),
     "REDIS_SENTINELS": (
         "redis_sentinels",
@@ -138,6 +143,7 @@ class Settings:
     wechat_account_id: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com/cgi-bin/"
     import_published: bool = False
+    semantic_channel: bool = False
     redis_url: str = ""
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_sentinel_master: str = "mymaster"
@@ -358,6 +364,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         wechat_account_id=raw["WECHAT_ACCOUNT_ID"],
         wechat_api_base=_url("WECHAT_API_BASE", raw["WECHAT_API_BASE"]).rstrip("/") + "/",
         import_published=_flag("WECHAT_IMPORT_PUBLISHED", raw["WECHAT_IMPORT_PUBLISHED"]),
+        semantic_channel=_flag("SEMANTIC_CHANNEL", raw["SEMANTIC_CHANNEL"]),
         redis_url=redis_url,
         redis_sentinels=sentinels,
         redis_sentinel_master=raw["REDIS_SENTINEL_MASTER"],

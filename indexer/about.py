@@ -8,9 +8,11 @@ longer word of the post (私域 in 私域流量池) counts too.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from indexer.query import TermGroup
+from indexer.segment import get_segmenter
 
 LEAD_CHARS, LEAD_STRENGTH = 200, 0.8  # the opening lines say what a post is about
 BODY_STRENGTH = (0.0, 0.45, 0.7, 0.85)  # a word said once, twice, three or more times in the body
@@ -77,15 +79,29 @@ def about_each(fields: dict, groups: list[TermGroup]) -> list[float]:
 
 def is_key_word(group: TermGroup) -> bool:
     """A content word whose absence from every document means the corpus lacks the topic:
-    a dictionary word, or a Latin acronym/name (CDP, Obsidian); not a string jieba only guessed at."""
+    a dictionary word, or a Latin acronym/name (CDP, Obsidian); not a string jieba only guessed at,
+    and not an adverb, set phrase or other word that says how rather than what (趁早, 百度搜)."""
     if group.kind_word:
         return False
     if _ASCII_WORD.match(group.word):
         return len(group.word) >= 2 and any(c.isalpha() for c in group.word)
-    return group.known and len(group.word) >= 2
+    return group.known and len(group.word) >= 2 and _names_a_topic(group.word)
+
+
+# jieba's part-of-speech tags of words that do not name a topic: adverbs, set phrases (often a
+# query's words run together: 百度搜), conjunctions, prepositions, pronouns, particles, numbers,
+# measure words, adjectives, onomatopoeia, directions, status words.
+NOT_TOPICS = frozenset({"d", "l", "c", "p", "r", "u", "m", "q", "y", "e", "o", "f", "z", "a", "ad", "ag", "dg"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_a_topic(word: str) -> bool:
+    tags = get_segmenter().tag(word)
+    return not (len(tags) == 1 and tags[0][1] in NOT_TOPICS)
 
 
 def missing_key_word(groups: list[TermGroup]) -> bool:
     """Whether a key word of the query is in no document, and nothing (synonym, concept, a longer
-    word holding it, a correction) stood in for it."""
+    word holding it, a correction) stood in for it. Loose neighbours (thesaurus, learnt
+    associations) never do: an answer found only through them is related reading, not a match."""
     return any(is_key_word(g) and not g.df and not g.partial for g in groups)

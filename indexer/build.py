@@ -282,6 +282,21 @@ def _pinyin_map(ix, documents: list[Document]) -> dict:
     return audience_maps(useful(build_pinyin_map(vocabulary.items())), useful(build_pinyin_map(public)))
 
 
+def _learn_meaning(gen: Path, ix, documents: list[Document]) -> None:
+    # The corpus's own word associations and document topics (indexer.associations): learnt from
+    # public documents, every document folded in, stored by document number of this generation.
+    from indexer.associations import learn, save
+    from indexer.segment import get_segmenter
+
+    segmenter = get_segmenter()
+    with ix.searcher() as searcher:
+        docnums = [searcher.document_number(id=d.id) for d in documents]
+        size = searcher.doc_count_all()
+    texts = [" ".join((d.title, " ".join(d.tags), d.summary or "", d.body)) for d in documents]
+    public = [d.visibility == "public" for d in documents]
+    save(learn(texts, public, docnums, size, segmenter.words, segmenter.resources.query_stopwords), gen)
+
+
 def _finish(
     settings: Settings,
     gen: Path,
@@ -299,6 +314,8 @@ def _finish(
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
     generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents))
+    if settings.semantic_channel:
+        _learn_meaning(gen, ix, documents)
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
     report.generation = gen.name
     report.documents = ix.doc_count()

@@ -16,7 +16,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
-from indexer import generations, ranking
+from indexer import associations, generations, ranking
 from indexer.audience import View, make_view
 from indexer.overrides import OverlayState
 from indexer.schema import SCHEMA_VERSION
@@ -73,11 +73,16 @@ class Generation:
         if self.rebuild_needed:
             log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
         self._pinyin: dict | None = None
+        self._semantic: associations.SemanticModel | bool | None = False  # False: not loaded yet
         self._views: dict[str, View] = {}
         self._cache: OrderedDict[tuple, Candidates] = OrderedDict()
         self._cache_lock = threading.Lock()
         # Typo help needs the pinyin map; load it now in the background, not on a user's query.
-        threading.Thread(target=lambda: self.pinyin_map, name="pinyin-warmup", daemon=True).start()
+        threading.Thread(target=self._warm_up, name="pinyin-warmup", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        self.pinyin_map  # noqa: B018 - loads it
+        self.semantic  # noqa: B018
 
     @property
     def rebuild_needed(self) -> bool:
@@ -113,6 +118,13 @@ class Generation:
             self._cache[key] = found
             while len(self._cache) > size:
                 self._cache.popitem(last=False)
+
+    @property
+    def semantic(self) -> associations.SemanticModel | None:
+        """The generation's learnt word and document vectors (None: none were learnt)."""
+        if self._semantic is False:
+            self._semantic = associations.load(self.path)
+        return self._semantic
 
     @property
     def pinyin_map(self) -> dict:

@@ -35,6 +35,9 @@ class TermGroup:
     known: bool = True  # jieba's dictionary has the word (False: a word its HMM guessed)
     corrected_from: str | None = None
     related: tuple[tuple[str, float], ...] = ()  # concepts and other expansions, with their weight
+    # Loose neighbours (general thesaurus, the corpus's own associations: indexer.meaning), with how
+    # close each is; they widen recall but never vouch for a word the corpus lacks (see about.py).
+    loose: tuple[tuple[str, float], ...] = ()
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -47,7 +50,15 @@ class TermGroup:
             out.setdefault(syn, SYNONYM_FACTOR)
         for term, weight in self.related:
             out.setdefault(term, weight)
+        for term, weight in self.loose:
+            out.setdefault(term, weight)
         return list(out.items())
+
+    @property
+    def close_members(self) -> tuple[str, ...]:
+        """The word, its synonyms and concepts: what may stand in for the word (no loose neighbours)."""
+        loose = {t for t, _ in self.loose}
+        return tuple(m for m in self.members if m == self.word or m not in loose)
 
 
 @dataclass

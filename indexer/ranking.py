@@ -19,7 +19,9 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from indexer.about import about_each, missing_key_word
 from indexer.analysis import cjk_bigrams
+from indexer.associations import SemanticModel
 from indexer.audience import View
+from indexer.meaning import doc_frequency, semantic_scores
 from indexer.query import ParsedQuery, TermGroup
 from indexer.schema import FIELD_BOOSTS
 from indexer.segment import get_segmenter
@@ -39,6 +41,9 @@ WEAK_DEPTH = 5  # the hits a user sees first decide whether the answer is weak
 WEAK_BELOW = 0.2  # best aboutness under this: nothing matched the query directly
 STRONG_SCORE, STRONG_ABOUT = 0.55, 0.45  # a strong hit: this share of the best score, and about the query
 MISSING_WORD_FACTOR, GUESSED_WORD_FACTOR = 0.8, 0.3
+# The learnt semantic channel (indexer.associations): how much closeness to the query counts.
+SEMANTIC_COVERAGE, SEMANTIC_ABOUT, SEMANTIC_BASE = 0.3, 0.3, 0.5
+SEMANTIC_KEEP = 0.2  # this close (rescaled: cosine 0.36), a candidate is kept whatever its words' coverage
 
 
 @dataclass(slots=True)
@@ -102,9 +107,9 @@ def _bigram_members(group: TermGroup) -> list[tuple[list[str], float]]:
 
 
 def attach_frequencies(searcher: WhooshSearcher, parsed: ParsedQuery) -> None:
-    """Record per group how many documents contain its word (``own_df``) or any expansion (``df``)."""
+    """Record per group how many documents contain its word (``own_df``) or a close expansion (``df``)."""
     for group in parsed.groups:
-        dfs = {m: max(searcher.doc_frequency(f, t) for f in FIELD_BOOSTS for t in _terms(m)[:1]) for m in group.members}
+        dfs = {m: doc_frequency(searcher, m) for m in group.close_members}
         group.own_df = dfs.get(group.word, 0)
         group.df = max(dfs.values(), default=0)
         group.partial = 0
@@ -191,8 +196,19 @@ class _Owners:
         return strength
 
 
-def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_hint: str | None) -> Ranked:
-    """Search, re-rank by coverage and aboutness, drop noise, count strong hits, decide weakness."""
+def rank(
+    searcher: WhooshSearcher,
+    view: View,
+    parsed: ParsedQuery,
+    filt,
+    kind_hint: str | None,
+    semantic: SemanticModel | None = None,
+) -> Ranked:
+    """Search, re-rank by coverage and aboutness, drop noise, count strong hits, decide weakness.
+
+    With a learnt ``semantic`` model, how close a document is to the query as a whole (LSA) adds
+    to its coverage and aboutness, and the closest documents join the candidates.
+    """
     results = view.search(searcher, build_query(parsed), limit=POOL, filter=filt, terms=True)
     if not results.scored_length():
         return Ranked([], weak=False)
@@ -205,6 +221,7 @@ def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_h
     top = results[0].score or 1.0
     dates = searcher.reader().column_reader("ts")
     scored: list[Scored] = []
+    base: dict[int, float] = {}
     decoded: dict[bytes, str] = {}  # one str per term, shared by the hits (and the cached candidates)
     for hit in results:
         matched: dict[str, set[str]] = {}
@@ -215,28 +232,39 @@ def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_h
             matched.setdefault(fieldname, set()).add(word)
         strength = owners.strengths(matched, len(groups))
         coverage = sum(w * s for w, s in zip(weights, strength, strict=True)) / total
-        final = (hit.score / top) ** SCORE_EXP * coverage**COV_EXP
-        if kind_hint and hit.get("kind") == kind_hint:
-            final *= KIND_BOOST
+        kind_factor = KIND_BOOST if kind_hint and hit.get("kind") == kind_hint else 1.0
+        base[hit.docnum] = (hit.score / top) ** SCORE_EXP * kind_factor
         words = {w for f, ws in matched.items() if f != "bigrams" for w in ws}
         words.update(m for g in groups for m in g.members if _bigram_hit(m, matched.get("bigrams")))
         # The query's own words first: a snippet shows them rather than an expansion's (see snippets)
         own = sorted((w for w in words if w in own_words), key=len, reverse=True)
         rest = sorted((w for w in words if w not in own_words), key=len, reverse=True)
-        scored.append(Scored(hit.docnum, final, coverage, own + rest, dates[hit.docnum], primary=len(own)))
+        scored.append(Scored(hit.docnum, 0.0, coverage, own + rest, dates[hit.docnum], primary=len(own)))
+    sem = semantic_scores(semantic, groups, [s.docnum for s in scored], _admits(searcher, view, filt))
+    for docnum, closeness in sem.items():
+        if docnum not in base:
+            base[docnum] = SEMANTIC_BASE * closeness
+            scored.append(Scored(docnum, 0.0, 0.0, [], dates[docnum]))
+    for s in scored:
+        s.coverage += SEMANTIC_COVERAGE * sem.get(s.docnum, 0.0)
+        s.score = base[s.docnum] * s.coverage**COV_EXP
     best = max(s.coverage for s in scored)
-    kept = [s for s in scored if s.coverage >= best * KEEP_RATIO]
+    # A post close to the query as a whole stays as related reading even when its words differ.
+    kept = [s for s in scored if s.coverage >= best * KEEP_RATIO or sem.get(s.docnum, 0.0) >= SEMANTIC_KEEP]
     kept.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
     head = kept[:ABOUT_DEPTH]
+    lexical_about = []
     for s in head:
         s.load(searcher)
-        s.about = sum(w * e for w, e in zip(weights, about_each(s.fields, groups), strict=True)) / total
+        own_about = sum(w * e for w, e in zip(weights, about_each(s.fields, groups), strict=True)) / total
+        lexical_about.append(own_about)
+        s.about = min(1.0, own_about + SEMANTIC_ABOUT * sem.get(s.docnum, 0.0))
         mixed = (1 - ABOUT_MIX) * s.coverage + ABOUT_MIX * s.about
-        s.score = s.score / max(s.coverage, 1e-9) ** COV_EXP * mixed**COV_EXP
+        s.score = base[s.docnum] * mixed**COV_EXP
     head.sort(key=lambda s: (round(s.score, 3), s.ts), reverse=True)
     kept[: len(head)] = head
     best_about = max(s.about for s in head[:WEAK_DEPTH])
-    weak = best_about < WEAK_BELOW or missing_key_word(groups)
+    weak = max(lexical_about[:WEAK_DEPTH]) < WEAK_BELOW or missing_key_word(groups)
     top_score = head[0].score or 1.0
     strong = 0
     if not weak:
@@ -245,6 +273,12 @@ def rank(searcher: WhooshSearcher, view: View, parsed: ParsedQuery, filt, kind_h
                 break
             strong += 1
     return Ranked(kept, weak=weak, strong=strong)
+
+
+def _admits(searcher: WhooshSearcher, view: View, filt):
+    """Whether a document the semantic channel proposes is one this search may show."""
+    allowed = None if filt is None else set(searcher.docs_for_query(filt))
+    return lambda docnum: view.admits(docnum) and (allowed is None or docnum in allowed)
 
 
 def _bigram_hit(member: str, grams: set[str] | None) -> bool:

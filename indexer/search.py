@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from config.errors import IndexNotReady
-from indexer import generations, mapped, ranking, teaching
+from indexer import generations, mapped, meaning, ranking, teaching
 from indexer.audience import AUDIENCES, View, check_audience
 from indexer.live import BUILD_HINT, Candidates, Generation
 from indexer.overrides import Overlay
@@ -180,7 +180,9 @@ class Searcher:
         found.corrected = self._correct(gen, parsed, view.audience) or parsed.corrected
         if found.corrected:
             ranking.attach_frequencies(searcher, parsed)
-        ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=None if kind else parsed.kind_hint)
+        meaning.expand(searcher, parsed, self._thesaurus(), segmenter.resources.query_stopwords)
+        hint = None if kind else parsed.kind_hint
+        ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=hint, semantic=gen.semantic)
         found.ranked, found.total, found.weak = ranked.hits, len(ranked.hits), ranked.weak
         found.strong = ranked.strong
         if not ranked.hits:
@@ -234,6 +236,11 @@ class Searcher:
             self._local.gen = None
 
     # -- helpers -----------------------------------------------------------------------------
+    def _thesaurus(self) -> meaning.Thesaurus:
+        from indexer.segment import config_dir
+
+        return meaning.load_thesaurus(self.config_dir or config_dir())
+
     def _listing(self, searcher: WhooshSearcher, view: View, filt) -> list[dict]:
         results = view.search(searcher, wq.Every(), filter=filt, sortedby="ts", reverse=True, limit=ranking.POOL)
         # Listings are cached: keep what a hit shows, not the body.

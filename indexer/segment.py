@@ -132,6 +132,11 @@ def configure(config_dir: Path) -> None:
     _config_dir = Path(config_dir)
 
 
+def config_dir() -> Path:
+    """The configured config directory."""
+    return _config_dir
+
+
 def active_resources() -> Resources:
     """The language resources of the configured config directory."""
     return load_resources(_config_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -84,7 +85,12 @@ class Services:
 
     def user_hash(self, openid: str) -> str:
         """A short, stable, non-reversible tag for an openid, for logs."""
-        return hashlib.sha256((self.settings.secret_key + openid).encode("utf-8")).hexdigest()[:10]
+        return _user_hash(self.settings.secret_key, openid)
+
+
+@functools.lru_cache(maxsize=4096)  # one log line per message: the same users come back
+def _user_hash(secret: str, openid: str) -> str:
+    return hashlib.sha256((secret + openid).encode("utf-8")).hexdigest()[:10]
 
 
 def _new_metrics() -> Metrics:

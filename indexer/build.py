@@ -29,6 +29,7 @@ from indexer.segment import active_resources, configure
 from indexer.shared import SharedContent
 from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary
 from indexer.text import fold
+from indexer.writer import write_parallel, write_serial
 
 log = logging.getLogger(__name__)
 
@@ -109,25 +110,19 @@ def rebuild(
 
 def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: SharedContent | None) -> BuildReport:
     start = time.monotonic()
-    found = gather(settings, wechat, shared)
+    found = gather(settings, wechat, shared, workers=BUILD_PROCS)
     report = BuildReport.of("rebuild", found)
     gen = generations.new_generation(settings.index_dir)
     ix = whoosh_index.create_in(str(gen), build_schema())
-    # Large builds use one writer process per core, each writing its own segment (no final
-    # merge, which would serialise the work again); small ones are not worth the fork.
-    procs = BUILD_PROCS if len(found.documents) >= PARALLEL_FROM else 1
-    writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
-    try:
-        for i, doc in enumerate(found.documents, 1):
-            writer.add_document(**_fields(doc))
-            if progress:
-                progress(i, len(found.documents))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+    # Large builds write one segment per core in forked processes (no final merge, which would
+    # serialise the work again); small ones are not worth the fork (indexer.writer).
+    docs = found.documents
+    if len(docs) >= PARALLEL_FROM and BUILD_PROCS > 1:
+        vocabulary = write_parallel(ix, docs, _fields, BUILD_PROCS, progress, limitmb=WRITER_MB // BUILD_PROCS)
+    else:
+        vocabulary = write_serial(ix, docs, _fields, progress, limitmb=WRITER_MB)
     report.added = len(found.documents)
-    return _finish(settings, gen, ix, found, report, start)
+    return _finish(settings, gen, ix, found, report, start, vocabulary=vocabulary)
 
 
 def update(
@@ -258,13 +253,18 @@ def _vocabulary(ix) -> Iterable[tuple[str, int]]:
                 for term, info in leaf.iter_field(fieldname):
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
                     per_field[(fieldname, word)] += info.doc_frequency()
+    return _words(per_field)
+
+
+def _words(per_field: Counter) -> Iterable[tuple[str, int]]:
+    """Each word's document frequency, the largest over the fields (as ``_vocabulary`` counts them)."""
     counts: Counter[str] = Counter()
     for (_, word), df in per_field.items():
         counts[word] = max(counts[word], df)
     return counts.items()
 
 
-def _pinyin_map(ix, documents: list[Document]) -> dict:
+def _pinyin_map(ix, documents: list[Document], vocabulary: Counter | None = None) -> dict:
     # The searcher only ever corrects to a domain word or to a word in MIN_CORRECTION_DF documents;
     # other readings are left out so that every worker holds half the map (13 instead of 29 MB at
     # 10,000 documents). Each reading keeps its most frequent word, so no accepted correction changes.
@@ -272,7 +272,8 @@ def _pinyin_map(ix, documents: list[Document]) -> dict:
     from indexer.search import MIN_CORRECTION_DF
 
     domain = active_resources().domain_words
-    vocabulary = dict(_vocabulary(ix))
+    # The writers counted the words as they wrote them (indexer.writer); an update reads them back.
+    vocabulary = dict(_vocabulary(ix) if vocabulary is None else _words(vocabulary))
     internal = internal_vocabulary([d for d in documents if d.visibility == "internal"])
     public = ((w, df - internal.get(w, 0)) for w, df in vocabulary.items())
 
@@ -305,6 +306,7 @@ def _finish(
     report: BuildReport,
     start: float,
     kept: dict[str, str] | None = None,
+    vocabulary: Counter | None = None,
 ) -> BuildReport:
     documents = found.documents
     catalog.write(gen, found.catalog)
@@ -313,7 +315,7 @@ def _finish(
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents))
+    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary))
     if settings.semantic_channel:
         _learn_meaning(gen, ix, documents)
     generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})

@@ -39,9 +39,10 @@ class Gathered:
     overrides: dict[str, int] = field(default_factory=dict)  # {"hidden", "visibility", "kind", "missing"}
 
 
-def gather(settings: Settings, wechat=None, shared: SharedContent | None = None) -> Gathered:
-    """Collect, apply the group rules and the overrides (see the module docstring)."""
-    found = collect(settings, wechat, shared)
+def gather(settings: Settings, wechat=None, shared: SharedContent | None = None, workers: int = 1) -> Gathered:
+    """Collect (files read by ``workers`` processes), apply the group rules and the overrides (see the
+    module docstring)."""
+    found = collect(settings, wechat, shared, workers)
     rules, problems = load_rules(settings.config_dir)
     based, applied = apply_rules(rules, found.documents)
     overrides = read_overrides(shared) if shared is not None else {}
@@ -57,7 +58,7 @@ def gather(settings: Settings, wechat=None, shared: SharedContent | None = None)
     )
 
 
-def collect(settings: Settings, wechat=None, shared: SharedContent | None = None) -> SourceResult:
+def collect(settings: Settings, wechat=None, shared: SharedContent | None = None, workers: int = 1) -> SourceResult:
     """Read every configured source plus the documents admins forwarded (shared state in Redis)."""
     from indexer.sources import SiteInfo
     from indexer.sources import collect as collect_sources
@@ -71,6 +72,7 @@ def collect(settings: Settings, wechat=None, shared: SharedContent | None = None
         urls_file=settings.urls_file,
         wechat=wechat,
         fetch_policy=FetchPolicy.from_settings(settings),
+        workers=workers,
     )
     seen = {d.id for d in result.documents}
     for doc in _forwarded(settings, shared):

@@ -134,6 +134,10 @@ class SharedContent:
         return {k.decode("utf-8") for k in self._call(lambda r: r.hkeys(self.key("withdrawn")))}
 
     # -- versions ----------------------------------------------------------------------------
+    def version_key(self) -> str:
+        """The key of the version counter (the bot reads it with each message's first round trip)."""
+        return self.key("version")
+
     def version(self) -> int:
         """A number that changes with every change of this state."""
         return int(self._call(lambda r: r.get(self.key("version"))) or 0)

@@ -112,7 +112,11 @@ def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
     offset = session["next"] if offset is None else offset
     try:
         searcher = ctx.services.index.searcher()
-        taught = teaching.search_options(ctx.store, session["q"])  # rewrites, pins, lifts (bot.teaching)
+        # Rewrites, pins, lifts (bot.teaching) as of the first page: later pages continue that order
+        # (and need no Redis read of their own).
+        taught = None if fresh else session.get("taught")
+        if taught is None:
+            taught = session["taught"] = teaching.search_options(ctx.store, session["q"])
         with ctx.services.metrics.time_search("wechat"):
             result = searcher.search(
                 session["q"],

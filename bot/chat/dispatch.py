@@ -10,9 +10,12 @@ from collections.abc import Callable
 from bot import texts
 from bot.access import resolve_role
 from bot.chat import forwarding, frontdesk
+from bot.chat.normalize import normalize, strip_trailing
 from bot.chat.replies import SILENT, Reply, Text, from_dict, merge, to_dict
-from bot.chat.router import respond_to_text
+from bot.chat.router import COMMANDS, respond_to_text
+from bot.deadline import MovedToBackground
 from bot.services import Context, Services
+from indexer.teaching import query_key
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +83,33 @@ def pick_handler(msg) -> Handler:
     return MESSAGE_HANDLERS.get(msg.type, on_unsupported)
 
 
+def takes_pending(msg) -> bool:
+    """Whether answers held for the sender go out with the reply to this message."""
+    return msg.type != "event" or msg.event in INTERACTIVE_EVENTS
+
+
+def likely_query_key(msg) -> str:
+    """The taught-rules key of what this message will probably search ('' for commands, numbers,
+    events): read with the message's claim, so a search needs no round trip of its own for it."""
+    text = msg.content if msg.type == "text" else msg.recognition if msg.type == "voice" else None
+    if not text or len(text) > 64:
+        return ""
+    bare = strip_trailing(normalize(text))
+    if not bare or bare.isdigit() or bare.partition(" ")[0] in COMMANDS:
+        return ""
+    try:
+        return query_key(bare)
+    except Exception:  # a guess only: the search reads the key itself if this fails
+        log.warning("could not compute the query key", exc_info=True)
+        return ""
+
+
 def process(services: Services, msg) -> tuple[Reply, Context]:
-    """Handle one message completely: role, pending answers, handler; never raises."""
+    """Handle one message completely: role, pending answers, handler; never raises (except to move
+    the message to the background, ``bot.deadline``)."""
     ctx = Context(services, msg.source or "")
     try:
-        interactive = msg.type != "event" or msg.event in INTERACTIVE_EVENTS
+        interactive = takes_pending(msg)
         granted, held = services.store.role_and_pending(ctx.openid, take_pending=interactive)
         ctx.role = resolve_role(services.settings, ctx.openid, granted)
         pending = [from_dict(p) for p in held]
@@ -92,6 +117,8 @@ def process(services: Services, msg) -> tuple[Reply, Context]:
         reply, waiting = merge([*pending, reply])
         for later in waiting:
             services.store.messages.push_pending(ctx.openid, to_dict(later))
+    except MovedToBackground:
+        raise
     except Exception:
         log.exception("处理消息失败 user=%s type=%s", services.user_hash(ctx.openid), msg.type)
         reply = Text(texts.SORRY)

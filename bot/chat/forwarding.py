@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from bot import texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, escape, shorten, to_dict
+from bot.deadline import slow_ahead
 from bot.services import Context
 from config.errors import CaseLinkError, IndexLocked
 from indexer import Document, SharedUnavailable, add_forwarded, read_article
@@ -38,6 +39,7 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
     """Read a forwarded article and ask the admin how to publish it; nothing is published yet."""
     if urlparse(url or "").scheme not in ("http", "https"):
         return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
+    slow_ahead()  # fetching may take longer than a reply may: the answer is pushed
     fetched = read_article(url, ctx.settings, timeout=FETCH_TIMEOUT)
     if not isinstance(fetched, Document) and fetched.category == "unsafe":
         log.warning("转发的链接被拒绝（%s）", fetched.reason)

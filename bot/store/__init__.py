@@ -38,7 +38,7 @@ from bot.store.analytics import Analytics
 from bot.store.answers import Answers
 from bot.store.bind_attempts import BindAttempts
 from bot.store.builds import Builds
-from bot.store.connection import Connection
+from bot.store.connection import GET, HGETALL, TAKE, Connection, Unit
 from bot.store.flows import Flows
 from bot.store.leads import Leads
 from bot.store.logins import Logins
@@ -51,9 +51,9 @@ from bot.store.sessions import Sessions
 from bot.store.shares import Shares
 from bot.store.titles import Titles
 from config.settings import Settings
-from indexer import SharedContent
+from indexer import SharedContent, SharedUnavailable
 
-__all__ = ["Connection", "Store"]
+__all__ = ["Connection", "Store", "Unit"]
 
 
 class Store:
@@ -85,7 +85,7 @@ class Store:
         self.misses = Misses(self.db)
         self.titles = Titles(self.db)
         self.shares = Shares(self.db, tz)
-        self.content = SharedContent(client, prefix, wait_replicas, wait_timeout_ms)
+        self.content = _Content(self.db, client, prefix, wait_replicas, wait_timeout_ms)
 
     @classmethod
     def for_settings(cls, settings: Settings, client: redis.Redis | None = None) -> Store:
@@ -112,20 +112,44 @@ class Store:
         """Check Redis now (for /healthz), updating the outage state."""
         return bool(self.db.call(lambda r: r.ping(), False, force=True))
 
+    def message_reads(self, openid: str, *, take_pending: bool, query_key: str = "") -> list[tuple[str, str]]:
+        """What handling an ordinary message from ``openid`` reads, for the round trip that claims it
+        (``Messages.claim(..., reads=)``): role, held answers (taken), flow, conversation, the front
+        desk, the taught rules' version and picks for ``query_key``, the miss streak."""
+        reads = [(GET, self.db.key("role", openid))]
+        if take_pending:
+            reads.append((TAKE, self.db.key("pending", openid)))
+        reads += [
+            (GET, self.flows.key(openid)),
+            (GET, self.sessions.key(openid)),
+            (GET, self.answers.key),
+            (GET, self.rules.version_key),
+            (GET, self.misses.key(openid)),
+            (GET, self.content.version_key()),  # admins' content overrides (indexer.overrides.Overlay)
+        ]
+        if query_key:
+            reads.append((HGETALL, self.rules.picks_key(query_key)))
+        return reads
+
     def role_and_pending(self, openid: str, take_pending: bool = True) -> tuple[str | None, list[dict[str, Any]]]:
-        """The user's granted role and (optionally) the answers held for them, in one round trip."""
+        """The user's granted role and (optionally) the answers held for them, in one round trip
+        (none when the message's claim read them)."""
         key = self.db.key
+        role_key, pending_key = key("role", openid), key("pending", openid)
+        if self.db.knows(role_key) and (not take_pending or self.db.knows(pending_key)):
+            raw, items = self.db.get(role_key), (self.db.take(pending_key) if take_pending else [])
+        else:
 
-        def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
-            pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
-            pipe.get(key("role", openid))
-            if take_pending:
-                pipe.lrange(key("pending", openid), 0, -1)
-                pipe.delete(key("pending", openid))
-            out = pipe.execute()
-            return out[0], (out[1] if take_pending else [])
+            def read(r: redis.Redis) -> tuple[bytes | None, list[bytes]]:
+                pipe = r.pipeline()  # MULTI/EXEC: pending answers are read and removed atomically
+                pipe.get(role_key)
+                if take_pending:
+                    pipe.lrange(pending_key, 0, -1)
+                    pipe.delete(pending_key)
+                out = pipe.execute()
+                return out[0], (out[1] if take_pending else [])
 
-        raw, items = self.db.call(read, (None, []))
+            raw, items = self.db.call(read, (None, []))
         return (raw.decode("utf-8") if raw else None), [json.loads(item) for item in items]
 
     def forget(self, openid: str) -> None:
@@ -158,3 +182,17 @@ class Store:
         from wechatpy.session.redisstorage import RedisStorage
 
         return RedisStorage(self.db.redis, prefix=self.db.key("wechatpy"))
+
+
+class _Content(SharedContent):
+    """The shared content state, whose version every search checks: read with the message's claim."""
+
+    def __init__(self, db: Connection, *args):
+        super().__init__(*args)
+        self._db = db
+
+    def version(self) -> int:
+        raw = self._db.get(self.version_key())
+        if raw is None and not self._db.available:
+            raise SharedUnavailable("（Redis）") from redis.ConnectionError("unavailable")
+        return int(raw or 0)

@@ -31,6 +31,24 @@ ROLL_BACK_DAYS = 3  # days before today rolled up, if not yet, by the first sear
 MAX_LABEL = 50
 ALL, ZERO, WEAK = "all", "zero", "weak"
 AUDIENCES = {"client": "c", "employee": "e"}
+# One search counted: listed (if already listed today, or the day lists fewer than DAY_CAP), else
+# counted in ``over``; the day's total; the day's ``rolled`` marker made by its first search.
+# KEYS: the kind keys (all first), totals, rolled; ARGV: label, audience, cap, TTL, how many kinds
+COUNT_SEARCH = """
+local label, aud, cap, ttl, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local totals, rolled = KEYS[n + 1], KEYS[n + 2]
+for i = 1, n do
+  if redis.call('ZSCORE', KEYS[i], label) or redis.call('ZCARD', KEYS[i]) < cap then
+    redis.call('ZINCRBY', KEYS[i], 1, label)
+  elseif i == 1 then
+    redis.call('HINCRBY', totals, aud .. ':over', 1)
+  end
+end
+redis.call('HINCRBY', totals, aud, 1)
+redis.call('SET', rolled, 0, 'NX', 'EX', ttl)
+for i = 1, n + 1 do redis.call('EXPIRE', KEYS[i], ttl) end
+return 1
+"""
 
 
 class Analytics:
@@ -39,6 +57,7 @@ class Analytics:
     def __init__(self, db: Connection, tz: dt.tzinfo | None = None):
         self._db = db
         self._tz = tz or clock.zone()
+        self._rolled_up = ""  # the day this process last rolled up the days before
 
     def _key(self, day: str, *parts: str) -> str:
         return self._db.key("searches", day, *parts)
@@ -51,31 +70,12 @@ class Analytics:
         day, aud = clock.day(self._tz), AUDIENCES.get(audience, "c")
         kinds = [ALL] + ([ZERO] if total == 0 else [WEAK] if weak else [])
         keys = [self._key(day, aud, kind) for kind in kinds]
-        totals = self._key(day, "totals")
-
-        def count(r: redis.Redis) -> bool:
-            pipe = r.pipeline(transaction=False)
-            for key in keys:
-                pipe.zadd(key, {label: 1}, xx=True, incr=True)  # only if already listed today
-                pipe.zcard(key)
-            pipe.hincrby(totals, aud, 1)
-            pipe.set(self._key(day, "rolled"), 0, nx=True, ex=ANALYTICS_TTL)  # the day's first search
-            out = pipe.execute()
-            pipe = r.pipeline(transaction=False)
-            for i, key in enumerate(keys):
-                listed, size = out[2 * i], out[2 * i + 1]
-                if listed is not None:
-                    continue
-                if size < DAY_CAP:
-                    pipe.zincrby(key, 1, label)
-                elif i == 0:
-                    pipe.hincrby(totals, aud + ":over", 1)
-            for key in (*keys, totals):
-                pipe.expire(key, ANALYTICS_TTL)
-            pipe.execute()
-            return bool(out[-1])
-
-        if self._db.call(count, False):
+        totals, rolled = self._key(day, "totals"), self._key(day, "rolled")
+        args = [label, aud, DAY_CAP, ANALYTICS_TTL, len(keys)]
+        # With the message's other writes when there is a message: one script, no answer needed.
+        self._db.write(lambda pipe: pipe.eval(COUNT_SEARCH, len(keys) + 2, *keys, totals, rolled, *args))
+        if self._rolled_up != day:  # a worker's first search of a day: roll up the days before it
+            self._rolled_up = day
             self._roll_up_past_days()
 
     def _roll_up_past_days(self) -> None:

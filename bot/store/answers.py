@@ -25,9 +25,13 @@ class Answers:
         self._db = db
         self._key = db.key("frontdesk", "answers")
 
+    @property
+    def key(self) -> str:
+        return self._key
+
     def raw(self) -> bytes | None:
         """The stored document as bytes (callers cache what they parsed by these), or None."""
-        return self._db.call(lambda r: r.get(self._key), None)
+        return self._db.get(self._key)
 
     def get(self) -> dict[str, Any] | None:
         """The stored document, or None when there is none yet (or Redis is down)."""
@@ -37,6 +41,7 @@ class Answers:
     def seed(self, document: dict[str, Any]) -> bool:
         """Store ``document`` unless one is stored already; True when it was stored now."""
         blob = json.dumps({**document, "version": 1}, ensure_ascii=False)
+        self._db.forget(self._key)
         return bool(self._db.call(lambda r: r.set(self._key, blob, nx=True), False))
 
     def update(self, change: Change, seed: dict[str, Any]) -> dict[str, Any] | None:
@@ -61,4 +66,5 @@ class Answers:
                     except redis.WatchError:
                         continue  # someone saved in between: apply the change to their version
 
+        self._db.forget(self._key)
         return self._db.durable(run, None)

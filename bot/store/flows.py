@@ -16,16 +16,19 @@ class Flows:
     def __init__(self, db: Connection):
         self._db = db
 
+    def key(self, openid: str) -> str:
+        return self._db.key("flow", openid)
+
     def get(self, openid: str) -> dict[str, Any] | None:
         """The user's open flow, or None."""
-        raw = self._db.call(lambda r: r.get(self._db.key("flow", openid)), None)
+        raw = self._db.get(self.key(openid))
         return json.loads(raw) if raw else None
 
     def start(self, openid: str, name: str, data: dict[str, Any], ttl: int = FLOW_TTL) -> bool:
         """Open (or move on) the user's flow; False when Redis is unavailable."""
-        blob = json.dumps({"name": name, "data": data}, ensure_ascii=False)
-        return bool(self._db.call(lambda r: r.set(self._db.key("flow", openid), blob, ex=ttl), False))
+        key, blob = self.key(openid), json.dumps({"name": name, "data": data}, ensure_ascii=False)
+        return self._db.write(lambda p: p.set(key, blob, ex=ttl), {key: blob.encode("utf-8")})
 
     def end(self, openid: str) -> None:
         """Close the user's flow."""
-        self._db.call(lambda r: r.delete(self._db.key("flow", openid)), None)
+        self._db.delete(self.key(openid))

@@ -13,10 +13,13 @@ class Misses:
     def __init__(self, db: Connection):
         self._db = db
 
+    def key(self, openid: str) -> str:
+        return self._db.key("misses", openid)
+
     def add(self, openid: str) -> int:
         """Count one more miss; the streak's length (0 without Redis)."""
-        return self._db.count(self._db.key("misses", openid), MISS_TTL)
+        return self._db.count(self.key(openid), MISS_TTL)
 
     def clear(self, openid: str) -> None:
         """A search found something (or a person was offered): start again."""
-        self._db.call(lambda r: r.delete(self._db.key("misses", openid)), None)
+        self._db.delete(self.key(openid))

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import redis
 
-from bot.store.connection import Connection
+from bot.store.connection import GET, HGETALL, Connection
 
 T = TypeVar("T")
 PICK_HALF_LIFE = 14 * 86400  # a pick counts half after two weeks, a sixteenth after two months
@@ -29,6 +29,38 @@ PICK_ONCE_PER = 86400  # the same user picking the same result again the same da
 MAX_PICKED_QUERIES = 5000
 MAX_PICKED_DOCS = 20  # per query
 _MISSING = object()
+# One pick, atomically (two workers counting at once both count), as ``decayed`` computes it; then the
+# bounds: the weakest documents of this query, and the queries picked least recently (their keys are
+# named from ARGV[8], so this script is for one Redis, not a cluster).
+# KEYS: seen, picks, picked; ARGV: doc, now, once per, picks TTL, half-life, max docs, max queries, prefix
+RECORD_PICK = """
+local now, half = tonumber(ARGV[2]), tonumber(ARGV[5])
+local function decayed(raw)
+  if not raw then return 0 end
+  local score, at = string.match(raw, '^(%S+) ?(%S*)$')
+  local since = now - (tonumber(at) or now)
+  if since < 0 then since = 0 end
+  return tonumber(score) * 0.5 ^ (since / half)
+end
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[3]) then return 0 end
+local score = decayed(redis.call('HGET', KEYS[2], ARGV[1])) + 1
+redis.call('HSET', KEYS[2], ARGV[1], string.format('%.6f %.0f', score, now))
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[3], now, string.sub(KEYS[2], #ARGV[8] + 1))
+local extra = redis.call('HLEN', KEYS[2]) - tonumber(ARGV[6])
+if extra > 0 then
+  local flat, docs = redis.call('HGETALL', KEYS[2]), {}
+  for i = 1, #flat, 2 do docs[#docs + 1] = {flat[i], decayed(flat[i + 1])} end
+  table.sort(docs, function(a, b) return a[2] < b[2] end)
+  for i = 1, extra do redis.call('HDEL', KEYS[2], docs[i][1]) end
+end
+extra = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[7])
+if extra > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[3], extra)
+  for i = 1, #gone, 2 do redis.call('DEL', ARGV[8] .. gone[i]) end
+end
+return 1
+"""
 
 
 def decayed(raw: bytes | str | None, now: float) -> float:
@@ -71,6 +103,7 @@ class Rules:
             pipe.execute()
             return True
 
+        self._db.forget(self._key("version"))
         return bool(self._db.durable(write, False))
 
     def remove(self, rule_ids: Iterable[str]) -> int:
@@ -85,6 +118,7 @@ class Rules:
             pipe.incr(self._key("version"))
             return int(pipe.execute()[0])
 
+        self._db.forget(self._key("version"))
         return self._db.durable(delete, 0)
 
     def count(self) -> int:
@@ -98,16 +132,10 @@ class Rules:
         Without Redis the last compiled rules stay in force and no picks are known.
         """
         now = time.time() if now is None else now
-
-        def read(r: redis.Redis) -> tuple[bytes | None, dict]:
-            pipe = r.pipeline(transaction=False)
-            pipe.get(self._key("version"))
-            if picks_for:
-                pipe.hgetall(self._key("picks", picks_for))
-            out = pipe.execute()
-            return out[0], (out[1] if picks_for else {})
-
-        version, raw = self._db.call(read, (_MISSING, {}))
+        wanted = [(GET, self._key("version"))] + ([(HGETALL, self.picks_key(picks_for))] if picks_for else [])
+        found = self._db.read(wanted)  # what the message's first round trip read, else one round trip
+        version = found[0] if self._db.available else _MISSING
+        raw = found[1] if picks_for else {}
         picks = {doc.decode("utf-8"): decayed(value, now) for doc, value in raw.items()}
         cached = self._cached
         if cached is not None and (version is _MISSING or cached[0] == version):
@@ -138,22 +166,12 @@ class Rules:
         seen = self._db.key("pickseen", user, digest)
         picks, index = self._key("picks", query_key), self._key("picked")
 
-        def add(r: redis.Redis) -> bool:
-            if not r.set(seen, 1, nx=True, ex=PICK_ONCE_PER):
-                return False
-
-            def update(pipe: redis.client.Pipeline) -> None:
-                score = decayed(pipe.hget(picks, doc_id), now) + 1.0
-                pipe.multi()
-                pipe.hset(picks, doc_id, f"{score:.6f} {now:.0f}")
-                pipe.expire(picks, PICKS_TTL)
-                pipe.zadd(index, {query_key: now})
-
-            r.transaction(update, picks)  # WATCH: two workers counting at once both count
-            self._bound(r, picks, index, now)
-            return True
-
-        return bool(self._db.call(add, False))
+        keys = [seen, picks, index]
+        args = [doc_id, repr(now), PICK_ONCE_PER, PICKS_TTL, PICK_HALF_LIFE, self._max_docs, self._max_queries]
+        args.append(self._key("picks", ""))
+        if self._db.in_unit:  # with the message's other writes
+            return self._db.write(lambda pipe: pipe.eval(RECORD_PICK, len(keys), *keys, *args))
+        return bool(self._db.call(lambda r: r.eval(RECORD_PICK, len(keys), *keys, *args), False))
 
     def picks(self, query_key: str, now: float | None = None) -> dict[str, float]:
         """Decayed pick counts by document id for one query key."""
@@ -161,12 +179,9 @@ class Rules:
         raw = self._db.call(lambda r: r.hgetall(self._key("picks", query_key)), {})
         return {doc.decode("utf-8"): decayed(value, now) for doc, value in raw.items()}
 
-    def _bound(self, r: redis.Redis, picks: str, index: str, now: float) -> None:
-        docs, queries = r.hlen(picks), r.zcard(index)
-        if docs > self._max_docs:
-            scores = {d: decayed(v, now) for d, v in r.hgetall(picks).items()}
-            weakest = sorted(scores, key=scores.get)[: docs - self._max_docs]
-            r.hdel(picks, *weakest)
-        if queries > self._max_queries:
-            for member, _ in r.zpopmin(index, queries - self._max_queries):
-                r.delete(self._key("picks", member.decode("utf-8")))
+    def picks_key(self, query_key: str) -> str:
+        return self._key("picks", query_key)
+
+    @property
+    def version_key(self) -> str:
+        return self._key("version")

@@ -17,23 +17,24 @@ class Sessions:
     def __init__(self, db: Connection):
         self._db = db
 
+    def key(self, openid: str) -> str:
+        return self._db.key("session", openid)
+
     def get(self, openid: str) -> dict[str, Any] | None:
         """The user's current conversation (last search and what was shown), if any."""
-        raw = self._db.call(lambda r: r.get(self._db.key("session", openid)), None)
+        raw = self._db.get(self.key(openid))
         return json.loads(raw) if raw else None
 
     def save(self, openid: str, data: dict[str, Any]) -> bool:
         """Store the user's conversation for 30 minutes; False when Redis is unavailable."""
-        blob = json.dumps(data, ensure_ascii=False)
+        key, listed, blob = self.key(openid), self._db.key("listed", openid), json.dumps(data, ensure_ascii=False)
 
-        def store(r) -> bool:
-            pipe = r.pipeline(transaction=False)
-            pipe.set(self._db.key("session", openid), blob, ex=SESSION_TTL)
-            pipe.set(self._db.key("listed", openid), 1, ex=LISTED_TTL)
-            return bool(pipe.execute()[0])
+        def store(pipe) -> None:
+            pipe.set(key, blob, ex=SESSION_TTL)
+            pipe.set(listed, 1, ex=LISTED_TTL)
 
-        return bool(self._db.call(store, False))
+        return self._db.write(store, {key: blob.encode("utf-8"), listed: b"1"})
 
     def had_list(self, openid: str) -> bool:
         """Whether the user was shown a list in the last week (so a number now means one that expired)."""
-        return bool(self._db.call(lambda r: r.exists(self._db.key("listed", openid)), False))
+        return self._db.get(self._db.key("listed", openid)) is not None

@@ -20,8 +20,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot import texts
 from bot.chat.replies import Card, Reply, Silent, Text, Transfer, to_dict
+from bot.deadline import MovedToBackground, Watchdog
 from bot.jobs import Jobs
-from bot.store import Store
+from bot.store import Store, Unit
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -33,7 +34,7 @@ WAIT_STEP = 0.05
 
 
 class Delivery:
-    """Runs message work under a deadline, de-duplicates retries, pushes late answers."""
+    """Runs message work inline under a deadline, de-duplicates retries, pushes late answers."""
 
     def __init__(self, store: Store, jobs: Jobs, client, deadline: float, metrics: Metrics | None = None):
         self._store = store
@@ -41,26 +42,51 @@ class Delivery:
         self._client = client
         self.deadline = deadline
         self._metrics = metrics
+        self._watchdog = Watchdog()
 
     def respond(
-        self, key: str, openid: str, work: Callable[[], Reply], render: Callable[[Reply], str]
+        self, key: str, openid: str, unit: Unit, work: Callable[[], Reply], render: Callable[[Reply], str]
     ) -> tuple[str, str]:
         """Answer a message claimed as new: the reply XML (or ``success``) and ``reply`` or ``late``.
 
-        Over the deadline the answer is ``success`` now and pushed when ready; either way what was
-        answered is stored under ``key`` for the message's retries.
+        The work runs here, on the request thread, inside the message's ``unit`` (its Redis reads
+        and writes) and under the reply budget (``bot.deadline``); when it ends in time its writes
+        and the reply go to Redis in one round trip. Only the slow path leaves the thread: work that
+        says something slow lies ahead (a page fetch), or whose budget ran out at a checkpoint, runs
+        again on a background thread (the first attempt's writes dropped) and is answered if it ends
+        within what is left of the budget, else pushed. Work that ran past the budget without a
+        checkpoint is pushed when it ends. The message's retries get what was answered (``success``
+        once the budget ran out).
         """
-        until = time.monotonic() + self.deadline
-        future = self._jobs.submit(work)
+        store = self._store
         try:
-            reply = future.result(timeout=max(0.0, until - time.monotonic()))
+            with store.db.using(unit), self._watchdog.watch(self.deadline, lambda: self._late_now(key)) as budget:
+                reply = work()
+        except MovedToBackground:
+            return self._background(key, openid, unit, work, render, budget)
+        if not self._watchdog.finish(budget):  # ran out without a checkpoint: retries were told success
+            store.db.flush(unit)
+            self.push(openid, reply)
+            return "success", "late"
+        return self._answer(key, unit, render(reply)), "reply"
+
+    def _answer(self, key: str, unit: Unit, xml: str) -> str:
+        write = self._store.messages.reply_write(key, xml)
+        if not self._store.db.flush(unit, *([write] if write else [])) and write:
+            self._store.messages.keep_reply_here(key, xml)
+        return xml
+
+    def _background(self, key: str, openid: str, unit: Unit, work, render, budget) -> tuple[str, str]:
+        unit.restart()
+        future = self._jobs.submit(self._in_background, unit, work)
+        try:
+            reply = future.result(timeout=max(0.0, budget.until - time.monotonic()))
         except FutureTimeout:
-            self._store.messages.store_reply(key, "success")  # a retry must not answer a second time
+            if self._watchdog.finish(budget):  # the watchdog has not told the retries yet
+                self._late_now(key)
             future.add_done_callback(lambda f: self._push_late(openid, f))
             return "success", "late"
-        xml = render(reply)
-        self._store.messages.store_reply(key, xml)
-        return xml, "reply"
+        return self._answer(key, Unit(), render(reply)), "reply"
 
     def answer_retry(self, key: str) -> str:
         """The reply a retried message got, waiting (within the deadline) while it is still being made."""
@@ -103,6 +129,16 @@ class Delivery:
     def _count(self, failure: str | None) -> None:
         if self._metrics is not None:
             self._metrics.count_push(failure)
+
+    def _late_now(self, key: str) -> None:
+        self._store.messages.store_reply(key, "success")  # a retry must not answer a second time
+
+    def _in_background(self, unit: Unit, work: Callable[[], Reply]) -> Reply:
+        """The slow path: the message again, without a budget, on a background thread."""
+        with self._store.db.using(unit):
+            reply = work()
+        self._store.db.flush(unit)
+        return reply
 
     def _push_late(self, openid: str, future: Future) -> None:
         if future.exception() is not None:  # process() never raises; this is a last guard

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 
 from bot.chat import dispatch
 from bot.services import services
+from bot.store import Unit
 from bot.store.messages import NEW, REPLAY
 from bot.wechat import inbound
 from bot.wechat.protocol import XML_CONTENT_TYPES, BadRequest, Refused
@@ -51,7 +52,11 @@ def receive() -> Response:
     msg = inbound.parse(envelope.xml)
     key = inbound.message_key(msg)
     ttl = remember_for(svc.settings.replay_window)
-    claim = svc.store.messages.claim(envelope.timestamp, envelope.nonce, envelope.fingerprint, key, ttl)
+    # One round trip: the claim, and for a new message everything handling it reads (bot.store).
+    reads = svc.store.message_reads(
+        msg.source or "", take_pending=dispatch.takes_pending(msg), query_key=dispatch.likely_query_key(msg)
+    )
+    claim = svc.store.messages.claim(envelope.timestamp, envelope.nonce, envelope.fingerprint, key, ttl, reads)
     if claim == REPLAY:
         raise Refused("nonce already used for another request")
 
@@ -63,7 +68,10 @@ def receive() -> Response:
         return reply
 
     if claim == NEW:
-        xml, outcome = svc.delivery.respond(key, msg.source, work, lambda r: render_xml(r, msg.source, msg.target))
+        unit = Unit(svc.store.messages.read_for_claim())
+        xml, outcome = svc.delivery.respond(
+            key, msg.source, unit, work, lambda r: render_xml(r, msg.source, msg.target)
+        )
         svc.metrics.count_message(msg.type, msg.event if msg.type == "event" else "")
     else:  # a retry is the same message again, already counted
         xml, outcome = svc.delivery.answer_retry(key), "retry"

@@ -37,15 +37,21 @@ def collect(
     wechat: WeChatPublished | None = None,
     fetch_timeout: float = 10.0,
     fetch_policy: FetchPolicy | None = None,
+    workers: int = 1,
 ) -> SourceResult:
-    """Read every source into documents; duplicate ids keep the first and report the rest."""
+    """Read every source into documents; duplicate ids keep the first and report the rest.
+
+    With ``workers`` > 1 and many files, the files are read by that many forked processes (in
+    order: the result is the same).
+    """
     content_dir = Path(content_dir)
     result = SourceResult()
     if content_dir.is_dir():
         site, problems = resolve_site(content_dir, site)
         result.problems.extend(problems)
-        for path, rel in iter_content_files(content_dir):
-            result.extend(_read_file(path, rel, site))
+        files = list(iter_content_files(content_dir))
+        for read in _read_files(files, site, workers):
+            result.extend(read)
     else:
         result.problems.append(Problem(str(content_dir), "内容目录不存在，请检查 CONTENT_DIR", "unreadable"))
     if urls_file is not None and Path(urls_file).is_file():
@@ -53,6 +59,25 @@ def collect(
     if wechat is not None:
         result.extend(wechat.read(timeout=fetch_timeout))
     return _drop_duplicates(result)
+
+
+PARALLEL_FILES = 1000  # fewer files are read faster than processes start
+_site_for_workers: SiteInfo | None = None
+
+
+def _read_files(files: list[tuple[Path, str]], site: SiteInfo, workers: int):
+    if workers <= 1 or len(files) < PARALLEL_FILES:
+        return (_read_file(path, rel, site) for path, rel in files)
+    import multiprocessing
+
+    global _site_for_workers
+    _site_for_workers = site  # inherited by the forked readers
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_read_in_worker, files, chunksize=max(16, len(files) // (workers * 8)))
+
+
+def _read_in_worker(item: tuple[Path, str]) -> SourceResult:
+    return _read_file(item[0], item[1], _site_for_workers)
 
 
 def _read_file(path: Path, rel: str, site: SiteInfo) -> SourceResult:

@@ -1,0 +1,397 @@
+"""Writing Whoosh segments fast, and on every core.
+
+Whoosh's writer sorts every posting as a 5-tuple through an external merge sort: past its memory
+limit it writes them to disk one ``marshal.dump`` at a time and reads them back the same way at
+commit, which was half of a build's CPU. ``PostingLists`` keeps each term's postings together in
+memory (documents arrive in order, so only the terms need sorting) and, past its limit, spills whole
+sorted term lists with one pickle each. At commit, each posting asked for its document's field
+length through the column reader (another tenth); ``FastSegmentWriter`` reads the lengths once.
+
+``write_parallel`` writes the documents as ``procs`` segments in forked processes (each a
+contiguous share, so numbering follows the document order) and commits them in one table of
+contents, with each share's vocabulary (document frequencies for the typo map) computed where it
+was indexed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import heapq
+import itertools
+import multiprocessing
+import os
+import pickle
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+
+from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
+from whoosh.writing import SegmentWriter
+
+from indexer.analysis import BigramTokenizer, ChineseTokenizer, cjk_bigrams
+from indexer.segment import get_segmenter
+from indexer.text import fold
+
+SPILL_MB = 128  # postings kept in memory per writer before a sorted run goes to disk
+POSTING_BYTES = 64  # what a posting costs in memory, roughly (docnum, weight, value, list slot)
+VOCABULARY_FIELDS = ("title", "tags_text", "body")  # the fields the typo map learns words from
+# zlib on a block of a few postings (a few dozen bytes) costs more than it saves: a quarter of a
+# commit went to compressing them. Readers read the level of each block from the block itself.
+COMPRESS_FROM = 16  # postings in a block
+# A term found in fewer than 8 documents keeps its postings in the term table, not in a block of its own
+# in the postings file (Whoosh reads both; its own writer never inlines: its limit is 1, "below 1").
+INLINE_BELOW = 8
+
+Fields = dict
+Vocabulary = Counter  # (fieldname, word) -> documents
+
+
+class PostingLists:
+    """An in-memory posting pool keyed by (field, term), spilling sorted runs past ``limitmb``."""
+
+    def __init__(self, limitmb: int = SPILL_MB, tempdir: str | None = None):
+        self.limit = limitmb * 1024 * 1024
+        self.tempdir = tempdir
+        self.lists: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.size = 0
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+        self.vocabulary: Vocabulary = Counter()  # filled as the postings are written out
+
+    def add(self, item: tuple) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        entry = self.lists.get((fieldname, tbytes))
+        if entry is None:
+            entry = self.lists[(fieldname, tbytes)] = (array("i"), array("d"), [])
+            self.fieldnames.add(fieldname)
+            self.size += 200 + len(tbytes)
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(vbytes)
+        self.size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        if self.size > self.limit:
+            self._spill()
+
+    def add_field(self, fieldname: str, docnum: int, postings, boost: float, scorable: bool) -> int:
+        """Add one field's ``(term bytes, frequency, weight, value)`` postings; return the field length."""
+        lists, length, size = self.lists, 0, 0
+        for tbytes, freq, weight, vbytes in postings:
+            if scorable:
+                length += freq
+            entry = lists.get((fieldname, tbytes))
+            if entry is None:
+                entry = lists[(fieldname, tbytes)] = (array("i"), array("d"), [])
+                size += 200 + len(tbytes)
+            entry[0].append(docnum)
+            entry[1].append(weight * boost)
+            entry[2].append(vbytes)
+            size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        self.fieldnames.add(fieldname)
+        self.size += size
+        if self.size > self.limit:
+            self._spill()
+        return length
+
+    def iter_postings(self) -> Iterator[tuple]:
+        """Every posting in (field, term, document) order, as Whoosh's field writer wants them."""
+        vocabulary, counted = self.vocabulary, set(VOCABULARY_FIELDS)
+        for (fieldname, tbytes), docs, (weights, values) in self._merged():
+            if fieldname in counted:
+                vocabulary[(fieldname, tbytes.decode("utf-8"))] = len(docs)
+            for docnum, weight, vbytes in zip(docs, weights, values, strict=True):
+                yield fieldname, tbytes, docnum, weight, vbytes
+
+    def cleanup(self) -> None:
+        for path in self.runs:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        self.runs = []
+        self.lists = {}
+
+    # -- runs ----------------------------------------------------------------------------------
+    def _spill(self) -> None:
+        fd, path = tempfile.mkstemp(suffix=".postings", dir=self.tempdir)
+        with os.fdopen(fd, "wb") as out:
+            for key in sorted(self.lists):
+                docs, weights, values = self.lists[key]
+                pickle.dump((key, docs, weights, values), out, pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.lists = {}
+        self.size = 0
+
+    def _merged(self) -> Iterator[tuple]:
+        """Each key once, its postings from the runs in order (earlier runs hold earlier documents)."""
+        if not self.runs:
+            lists = self.lists
+            for key in sorted(lists):
+                docs, weights, values = lists[key]
+                yield key, docs, (weights, values)
+            return
+        sources = [_read_run(path) for path in self.runs]
+        memory = ((key, *self.lists[key]) for key in sorted(self.lists))
+        merged = heapq.merge(*sources, memory, key=lambda entry: entry[0])
+        current, docs, weights, values = None, array("i"), array("d"), []
+        for key, d, w, v in merged:
+            if key != current:
+                if current is not None:
+                    yield current, docs, (weights, values)
+                current, docs, weights, values = key, array("i"), array("d"), []
+            docs.extend(d)
+            weights.extend(w)
+            values.extend(v)
+        if current is not None:
+            yield current, docs, (weights, values)
+
+
+def _read_run(path: str) -> Iterator[tuple]:
+    with open(path, "rb") as run:
+        while True:
+            try:
+                yield pickle.load(run)
+            except EOFError:
+                return
+
+
+class _Lengths:
+    """Each document's field lengths, read once from the new segment's columns."""
+
+    def __init__(self, pdr, fieldnames: set[str], doc_count: int):
+        self._lengths = {
+            name: [pdr.doc_field_length(docnum, name) for docnum in range(doc_count)] for name in fieldnames
+        }
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
+        column = self._lengths.get(fieldname)
+        return default if column is None else column[docnum]
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, compressing only blocks long enough to gain from it."""
+
+    def _write_block(self, last: bool = False) -> None:
+        self._compression = self._level if len(self._ids) >= COMPRESS_FROM else 0
+        super()._write_block(last)
+
+    def finish_postings(self):
+        if self.written() or len(self._ids) >= self._inlinelimit:
+            return super().finish_postings()
+        if len(self._values) != len(self._ids):
+            # Only postings that carry values are inlined: Whoosh's list matcher answers "" (not
+            # bytes) for a missing value, which its own writer refuses when it merges the segment.
+            limit, self._inlinelimit = self._inlinelimit, 1
+            try:
+                return super().finish_postings()
+            finally:
+                self._inlinelimit = limit
+        terminfo, self._terminfo = self._terminfo, None  # (Whoosh's own inline branch calls a missing method)
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        return terminfo
+
+
+class _FieldWriter(W3FieldWriter):
+    def start_field(self, fieldname: str, fieldobj) -> None:
+        super().start_field(fieldname, fieldobj)
+        codec = self._codec
+        self._postwriter = _PostingsWriter(
+            self._postfile, codec._blocklimit, compression=codec._compression, inlinelimit=INLINE_BELOW
+        )
+        self._postwriter._level = codec._compression
+
+
+class FastSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer with ``PostingLists``, our analyzer's words counted without Whoosh's
+    token objects, field lengths read once at commit, and zlib only where it pays. What it writes is
+    an ordinary Whoosh segment (default codec), posting for posting what Whoosh's writer writes."""
+
+    def __init__(self, ix, *args, limitmb: int = SPILL_MB, **kwargs):
+        super().__init__(ix, *args, limitmb=limitmb, **kwargs)
+        self.pool = PostingLists(limitmb, tempdir=getattr(ix.storage, "folder", None))
+        self.fieldwriter.close()  # replaced before anything was written to it
+        self.fieldwriter = _FieldWriter(self.codec, self.storage, self.newsegment)
+        # Vectors and separate spelling words are left to Whoosh's own add_document.
+        self._plain = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
+
+    def add_document(self, **fields) -> None:
+        if not self._plain:
+            super().add_document(**fields)
+            return
+        self._check_state()
+        schema, perdoc, docnum, pool = self.schema, self.perdocwriter, self.docnum, self.pool
+        docboost = self._doc_boost(fields)
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, name, docboost)
+                    length = pool.add_field(name, docnum, _postings(field, value), boost, field.scorable)
+                stored = fields.get("_stored_" + name, value)
+                perdoc.add_field(name, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        scorable = {name for name in self.pool.fieldnames if name in self.schema and self.schema[name].scorable}
+        lengths = _Lengths(pdr, scorable, self.docnum - self.docbase) if pdr is not None else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if pdr is not None:
+            pdr.close()
+
+
+def _postings(field, value):
+    """``field.index(value)``; for our analyzers' text fields, the same postings counted directly from
+    the words (Whoosh's token objects and filters were a third of indexing a document)."""
+    fmt, analyzer = field.format, type(field.analyzer)
+    if not isinstance(value, str) or type(fmt) not in (Positions, Frequency) or fmt.field_boost != 1.0:
+        return field.index(value)
+    if analyzer is BigramTokenizer and type(fmt) is Frequency:
+        return [(g.encode("utf-8"), n, float(n), _uint(n)) for g, n in Counter(cjk_bigrams(fold(value))).items()]
+    if analyzer is not ChineseTokenizer:
+        return field.index(value)
+    positions: dict[str, list[int]] = {}
+    for word, pos in get_segmenter().index_tokens(fold(value)):
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [pos]
+        else:
+            found.append(pos)
+    if type(fmt) is Frequency:
+        return [(w.encode("utf-8"), len(p), float(len(p)), _uint(len(p))) for w, p in positions.items()]
+    return [(w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p)) for w, p in positions.items()]
+
+
+_UINTS = [pack_uint(n) for n in range(256)]
+
+
+def _uint(n: int) -> bytes:
+    return _UINTS[n] if n < 256 else pack_uint(n)
+
+
+@functools.lru_cache(maxsize=65536)
+def _single(pos: int) -> bytes:
+    return _UINTS[1] + pickle.dumps([pos], 2)
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    # Positions.encode: the count, then the pickled gaps (most words occur once: cached)
+    if len(positions) == 1:
+        return _single(positions[0])
+    gaps = [positions[0], *(b - a for a, b in itertools.pairwise(positions))]
+    return _uint(len(gaps)) + pickle.dumps(gaps, 2)
+
+
+def write_serial(
+    ix, docs: Sequence, to_fields: Callable[[object], Fields], progress=None, limitmb: int = SPILL_MB
+) -> Vocabulary:
+    """Index ``docs`` into one new segment of ``ix``; return its vocabulary (documents per field and word)."""
+    writer = FastSegmentWriter(ix, limitmb=limitmb)
+    try:
+        for i, doc in enumerate(docs, 1):
+            writer.add_document(**to_fields(doc))
+            if progress:
+                progress(i, len(docs))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return writer.pool.vocabulary
+
+
+def write_parallel(
+    ix, docs: Sequence, to_fields: Callable[[object], Fields], procs: int, progress=None, limitmb: int = SPILL_MB
+) -> Vocabulary:
+    """Index ``docs`` as ``procs`` segments written by forked processes, committed together; return
+    their vocabulary (documents per field and word, summed over the segments)."""
+    ctx = multiprocessing.get_context("fork")  # the shares are inherited, not pickled
+    parent = ix.writer()  # holds the index lock and writes the table of contents
+    shares = _split(len(docs), procs)
+    children = []
+    try:
+        for start, end in shares:
+            receive, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_write_share, args=(ix, docs, start, end, to_fields, limitmb, send))
+            proc.start()
+            send.close()
+            children.append((proc, receive))
+        results = []
+        done = 0
+        for proc, receive in children:
+            while True:
+                message = receive.recv()
+                if message[0] == "progress":
+                    done += message[1]
+                    if progress:
+                        progress(done, len(docs))
+                    continue
+                break
+            proc.join()
+            if message[0] != "done":
+                raise RuntimeError(f"a writer process failed: {message[1]}")
+            results.append(message[1:])
+        parent._close_segment()
+        parent._commit_toc([segment for segment, _ in results])
+        parent._finish()
+    except BaseException:
+        for proc, _ in children:
+            if proc.is_alive():
+                proc.kill()
+        if not parent.is_closed:
+            parent.cancel()
+        raise
+    total: Vocabulary = Counter()
+    for _, vocab in results:
+        total.update(vocab)
+    return total
+
+
+def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    size, extra = divmod(n, parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append((start, end))
+        start = end
+    return [(s, e) for s, e in out if e > s]
+
+
+PROGRESS_EVERY = 200
+
+
+def _write_share(ix, docs, start, end, to_fields, limitmb, send) -> None:
+    try:
+        writer = FastSegmentWriter(ix, _lk=False, limitmb=limitmb)
+        for i in range(start, end):
+            writer.add_document(**to_fields(docs[i]))
+            if (i - start + 1) % PROGRESS_EVERY == 0:
+                send.send(("progress", PROGRESS_EVERY))
+        send.send(("progress", (end - start) % PROGRESS_EVERY))
+        segment = writer._finalize_segment()
+        send.send(("done", segment, writer.pool.vocabulary))
+    except BaseException as exc:  # the parent raises it; a traceback is in this process's log
+        import traceback
+
+        traceback.print_exc()
+        send.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+        os._exit(0)  # no atexit handlers of the parent (loggers, Redis) in a forked child

@@ -1,0 +1,109 @@
+"""The fast segment writer writes what Whoosh's own writer writes, and the parallel build finds what a
+serial one finds (indexer.writer): postings, lengths, stored fields, search results, the vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from indexer import build
+from indexer.build import _fields, _vocabulary
+from indexer.gather import collect
+from indexer.schema import build_schema
+from indexer.segment import configure
+from indexer.sources import collect as collect_sources
+from indexer.writer import FastSegmentWriter, write_parallel, write_serial
+from tests.conftest import make_settings
+from tests.test_lifecycle import write_post
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("writer"))
+    configure(settings.config_dir)
+    docs = collect(settings).documents
+    assert len(docs) > 20
+    return docs
+
+
+def _new_index(path):
+    path.mkdir(parents=True)
+    return whoosh_index.create_in(str(path), build_schema())
+
+
+def _index(path, docs, writer_class, **kw):
+    ix = _new_index(path)
+    writer = writer_class(ix, **kw)
+    for doc in docs:
+        writer.add_document(**_fields(doc))
+    writer.commit()
+    return ix
+
+
+def _postings(ix) -> dict:
+    out = {}
+    with ix.reader() as reader:
+        for fieldname, term in reader.all_terms():
+            info = reader.term_info(fieldname, term)
+            m = reader.postings(fieldname, term)
+            items = []
+            while m.is_active():
+                items.append((m.id(), round(m.weight(), 5), bytes(m.value() or b"")))
+                m.next()
+            out[(fieldname, term)] = (info.doc_frequency(), round(info.weight(), 4), items)
+    assert out
+    return out
+
+
+def _per_doc(ix) -> list:
+    with ix.reader() as reader:
+        names = [n for n in ix.schema.names() if ix.schema[n].scorable]
+        return [
+            (reader.stored_fields(d), [reader.doc_field_length(d, n) for n in names])
+            for d in range(reader.doc_count_all())
+        ]
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.05])  # 0.05: spill sorted runs to disk every few documents
+def test_the_fast_writer_writes_what_whoosh_writes(tmp_path, documents, limitmb):
+    ours = _index(tmp_path / "ours", documents, FastSegmentWriter, limitmb=limitmb)
+    theirs = _index(tmp_path / "theirs", documents, SegmentWriter)
+    assert _postings(ours) == _postings(theirs)
+    assert _per_doc(ours) == _per_doc(theirs)
+    assert not list(tmp_path.glob("ours/*.postings"))  # spilled runs are removed
+
+
+def _found(ix, words) -> dict:
+    from whoosh import query as wq
+
+    with ix.searcher() as searcher:
+        out = {}
+        for word in words:
+            q = wq.Or([wq.Term(f, word) for f in ("title", "tags_text", "body", "bigrams")])
+            out[word] = [(hit["id"], round(hit.score, 5)) for hit in searcher.search(q, limit=None)]
+        return out
+
+
+def test_segments_written_in_parallel_find_what_one_segment_finds(tmp_path, documents):
+    serial_ix, parallel_ix = _new_index(tmp_path / "serial"), _new_index(tmp_path / "parallel")
+    done = []
+    serial_vocabulary = write_serial(serial_ix, documents, _fields)
+    parallel_vocabulary = write_parallel(parallel_ix, documents, _fields, 3, lambda n, total: done.append(n))
+    assert len(parallel_ix._segments()) == 3 and parallel_ix.doc_count() == len(documents)
+    assert done[-1] == len(documents)
+    assert parallel_vocabulary == serial_vocabulary  # counted by the writers, summed over the segments
+    assert dict(build._words(parallel_vocabulary)) == dict(_vocabulary(parallel_ix))
+    words = ["私域", "品牌", "小程序", "会员", "直播", "营销", "流量"]
+    assert _found(parallel_ix, words) == _found(serial_ix, words)
+    assert all(_found(serial_ix, words)[w] for w in ("私域", "品牌"))
+
+
+def test_files_read_by_several_processes_come_back_in_order(tmp_path):
+    content = tmp_path / "content"
+    for i in range(1100):
+        write_post(content, f"2021-1-1-p{i:04d}.md", f"第{i}篇", f"正文{i}")
+    serial = collect_sources(content)
+    parallel = collect_sources(content, workers=2)
+    assert [d.to_dict() for d in parallel.documents] == [d.to_dict() for d in serial.documents]
+    assert len(parallel.documents) == 1100

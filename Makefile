@@ -40,7 +40,7 @@ test: lint $(CLIENT)/node_modules
 
 # Refresh the README's screenshots (browser tests write them to docs/screenshots).
 screenshots: $(STAMP)
-	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser_admin.py tests/test_browser_pages.py tests/test_browser_frontdesk.py
+	UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/test_browser_admin.py tests/test_browser_pages.py tests/test_browser_frontdesk.py tests/test_browser_kit.py
 
 bench: $(STAMP)
 	$(PY) -m bench search

@@ -177,6 +177,7 @@ def describe_error(exc: Exception) -> str:
 INTERNAL_MARK = "【内部】"
 SHARE_USAGE = "先发送关键词搜索，再回复「分享 序号」得到那条内容的朋友圈、微博等分享文案，例如：分享 1"
 SHARE_NO_LIST = "还没有可以分享的搜索结果：先发送关键词搜索，再回复「分享 序号」。"
+SHARE_UNAVAILABLE = "现在暂时不能按序号分享（对话记录不可用），请稍后再试。"
 SHARE_OUT_OF_RANGE = "没有第 {n} 条：这次对话里只有 {count} 条结果，请回复「分享 1」到「分享 {count}」。"
 SHARE_INTERNAL = "「{title}」是内部资料，只在公司内部使用，不生成分享文案，也请不要转发给客户。"
 SHARE_NO_URL = "「{title}」没有可以打开的链接，暂时不能生成分享文案。"

@@ -64,11 +64,11 @@ def phone(browser):
     context.close()
 
 
-def kit_link(server, query: str) -> str:
+def kit_link(server, query: str, name: str = "") -> str:
     """Search as an employee in WeChat, send 分享 1 and take the kit page's link from the reply."""
     _, app = server
     user = new_openid("emp")
-    app.extensions["caselink"].store.people.set_role(user, "employee")
+    app.extensions["caselink"].store.people.set_role(user, "employee", name=name)
     wx = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
     wx.text(user, query)
     reply = wx.text(user, "分享 1").text
@@ -76,7 +76,7 @@ def kit_link(server, query: str) -> str:
 
 
 def test_the_kit_page_shows_all_five_forms_and_copies_each(server, phone):
-    response = phone.goto(kit_link(server, "火锅 小程序"))
+    response = phone.goto(kit_link(server, "火锅 小程序", "陈佳"))
     assert response.status == 200
     forms = phone.locator("li.form")
     assert forms.count() == 5
@@ -98,7 +98,7 @@ def test_the_kit_page_shows_all_five_forms_and_copies_each(server, phone):
 def test_no_other_script_runs_on_the_kit_page(server, phone):
     errors: list[str] = []
     phone.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    phone.goto(kit_link(server, "私域流量"))
+    phone.goto(kit_link(server, "私域流量", "林一"))
     # A script injected without the page's nonce is blocked by the Content-Security-Policy.
     phone.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
@@ -111,7 +111,7 @@ def test_no_other_script_runs_on_the_kit_page(server, phone):
 def test_a_shared_link_opened_in_two_browsers_counts_two_opens_then_reaches_the_article(server, browser, phone):
     _, app = server
     store = app.extensions["caselink"].store
-    phone.goto(kit_link(server, "火锅 小程序"))
+    phone.goto(kit_link(server, "火锅 小程序", "王小明"))
     moments = phone.locator("#copy-moments").inner_text()
     link = re.search(r"http://127\.0\.0\.1:\d+/s/\S+", moments).group(0)
     doc = "cases/hotpot-booking-mini-program"
@@ -138,3 +138,19 @@ def test_a_shared_link_opened_in_two_browsers_counts_two_opens_then_reaches_the_
     page = admin.get("/admin/shares").text
     opened = re.search(r'<section class="card" id="most-opened">(.*?)</section>', page, re.S).group(1)
     assert f'class="opens">{report["docs"][doc]["opens"]}</td>' in opened and "蜀香阁火锅" in opened
+
+
+def test_the_shares_page_on_a_desktop(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(base + "/admin/")
+    page.fill("#token", ADMIN_TOKEN)
+    page.click("button[type=submit]")
+    page.goto(base + "/admin/shares")
+    assert page.locator("svg.chart rect.bar").count() == 14  # 7 days × shares and opens
+    assert page.locator("#most-shared tbody tr").count() >= 1
+    shot = screenshot_dir() / "admin-shares.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    context.close()

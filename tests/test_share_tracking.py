@@ -120,6 +120,17 @@ def test_shared_links_still_redirect_when_redis_is_down(app, private_redis):
     private_redis.start()
 
 
+def test_without_redis_sharing_and_titles_say_what_still_works(app, wechat, private_redis):
+    user = employee(app.extensions["caselink"].store)
+    wechat.text(user, "火锅 小程序")
+    private_redis.stop()
+    assert wechat.text(user, "分享 1").text == texts.SHARE_UNAVAILABLE
+    ideas = wechat.text(user, "标题 青藤互动").text  # no conversation to remember, but ideas all the same
+    assert ideas.count("青藤互动") >= 5
+    assert wechat.text(user, "换一批").text == texts.TITLES_UNAVAILABLE
+    private_redis.start()
+
+
 def test_the_results_page_share_button_counts_a_share(app, store):
     from bot.links import ResultLink, make_token
 

@@ -48,7 +48,7 @@ def share_result(ctx: Context, number: int) -> Reply:
     session = ctx.store.sessions.get(ctx.openid)
     ids = session["ids"] if session else []
     if not ids:
-        return Text(texts.SHARE_NO_LIST)
+        return Text(texts.SHARE_NO_LIST if ctx.store.available else texts.SHARE_UNAVAILABLE)
     if not 1 <= number <= len(ids):
         return Text(texts.SHARE_OUT_OF_RANGE.format(n=number, count=len(ids)))
     try:

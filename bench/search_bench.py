@@ -1,12 +1,18 @@
-"""`make bench`: build speed, index size and search latency with snippets, against a same-run baseline.
+"""`make bench`: build speed, index size and search latency with snippets, against same-run baselines.
 
-The baseline is what a straightforward prototype does: a plain Whoosh OR query (title^3, tags^2,
-body) over the same index, highlighted with Whoosh's own highlighter (it re-tokenises each hit).
+Two baselines, both on the same index in the same run:
+- the exhaustive path: our own search with its candidates scored by Whoosh posting by posting
+  (``open_searcher(exhaustive=True)``, what ran before ``indexer.topk``): same results, so the ratio
+  is what scoring a posting list at a time saves. Passes of the two alternate (ours, exhaustive,
+  ours, …) so a load change on the shared machine hits both; wall-clock and CPU time are both given.
+- the prototype: a plain Whoosh OR query (title^3, tags^2, body), highlighted with Whoosh's own
+  highlighter (it re-tokenises each hit).
 Latencies are medians of REPEATS passes over a fixed list of 200 queries.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -30,10 +36,14 @@ REPEATS = 3
 class Figures:
     name: str
     documents: int
-    build_s: float
+    build_s: float | None  # None: an index of an earlier run was reused
     size_mb: float
     ours: tuple[float, float, float]
     base: tuple[float, float, float]
+    exhaustive: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    ours_cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    exhaustive_cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the timing
 
     @property
     def docs_per_s(self) -> float:
@@ -58,6 +68,23 @@ def _time(fn, queries: list[str]) -> tuple[float, float, float]:
     return tuple(statistics.median(r[i] for r in runs) for i in range(3))
 
 
+def _time_pair(ours, theirs, queries: list[str]) -> tuple[tuple, tuple, tuple, tuple]:
+    """Wall and CPU percentiles of two searches, passes interleaved; medians over REPEATS passes each."""
+    runs: dict[str, list] = {"ours": [], "ours_cpu": [], "theirs": [], "theirs_cpu": []}
+    for _ in range(REPEATS):
+        for name, fn in (("ours", ours), ("theirs", theirs)):
+            wall, cpu = [], []
+            for q in queries:
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                fn(q)
+                cpu.append((time.thread_time() - start_cpu) * 1000)
+                wall.append((time.perf_counter() - start) * 1000)
+            runs[name].append(percentiles(wall))
+            runs[name + "_cpu"].append(percentiles(cpu))
+    med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in runs.items()}
+    return med["ours"], med["theirs"], med["ours_cpu"], med["theirs_cpu"]
+
+
 def baseline_search(searcher):
     """A plain OR over title^3/tags^2/body with Whoosh highlights: the prototype to compare with."""
     from jieba.analyse import ChineseAnalyzer
@@ -77,7 +104,9 @@ def baseline_search(searcher):
     return run
 
 
-def measure(name: str, content: Path, workdir: Path, site: str = "https://bench.example") -> Figures:
+def measure(
+    name: str, content: Path, workdir: Path, site: str = "https://bench.example", reuse: bool = False
+) -> Figures:
     settings = load_settings(
         {
             "INDEX_DIR": str(workdir / name),
@@ -86,15 +115,24 @@ def measure(name: str, content: Path, workdir: Path, site: str = "https://bench.
             "URLS_FILE": str(workdir / "none.txt"),
         }
     )
-    start = time.perf_counter()
-    report = rebuild(settings)
-    build_s = time.perf_counter() - start
+    build_s = None
+    if not (reuse and (settings.index_dir / "CURRENT").exists()):
+        start = time.perf_counter()
+        rebuild(settings)
+        build_s = time.perf_counter() - start
     searcher = open_searcher(settings.index_dir, cache_size=0)  # time the search, not the result cache
+    exhaustive = open_searcher(settings.index_dir, cache_size=0, exhaustive=True)
     stats = searcher.stats()
     queries = make_queries()
-    ours = _time(lambda q: searcher.search(q, limit=5), queries)
+    load_before = os.getloadavg()[0]
+    ours, theirs, ours_cpu, theirs_cpu = _time_pair(
+        lambda q: searcher.search(q, limit=5), lambda q: exhaustive.search(q, limit=5), queries
+    )
+    load = (load_before, os.getloadavg()[0])
     base = _time(baseline_search(searcher), queries)
-    return Figures(name, report.documents, build_s, stats["size_bytes"] / 1e6, ours, base)
+    return Figures(
+        name, stats["documents"], build_s, stats["size_bytes"] / 1e6, ours, base, theirs, ours_cpu, theirs_cpu, load
+    )
 
 
 def corpora(sizes: list[int], workdir: Path) -> list[tuple[str, Path]]:
@@ -107,21 +145,38 @@ def corpora(sizes: list[int], workdir: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def run(sizes: list[int], workdir: Path | None = None, echo=print) -> list[Figures]:
-    """Measure every corpus and print one table; returns the figures."""
+def _ms(t: tuple[float, float, float]) -> str:
+    return f"{t[0]:5.1f} /{t[1]:5.1f} /{t[2]:5.1f}"
+
+
+def _ratio(a: tuple, b: tuple) -> str:
+    return " / ".join(f"{x / y:.2f}" if y else " nan" for x, y in zip(a, b, strict=True))
+
+
+def run(sizes: list[int], workdir: Path | None = None, echo=print, reuse: bool = False) -> list[Figures]:
+    """Measure every corpus and print the tables; returns the figures."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="caselink-bench-"))
-    echo(
-        f"{'corpus':<10}{'docs':>7}{'build s':>9}{'docs/s':>8}{'MB':>7}   ours p50/p95/p99 ms   "
-        f"baseline p50/p95/p99 ms   p99 ratio"
-    )
     figures = []
     for name, content in corpora(sizes, workdir):
-        f = measure(name, content, workdir)
-        figures.append(f)
+        figures.append(measure(name, content, workdir, reuse=reuse))
+    echo(
+        f"{'corpus':<10}{'docs':>7}{'build s':>9}{'docs/s':>8}{'MB':>7}   ours p50/p95/p99 ms   "
+        f"prototype p50/p95/p99 ms  p99 ratio"
+    )
+    for f in figures:
         ratio = f.ours[2] / f.base[2] if f.base[2] else float("nan")
+        build = f"{f.build_s:9.1f}{f.docs_per_s:8.0f}" if f.build_s else f"{'reused':>9}{'':>8}"
+        echo(f"{f.name:<10}{f.documents:>7}{build}{f.size_mb:>7.1f}   {_ms(f.ours)}      {_ms(f.base)}  {ratio:7.2f}")
+    echo("")
+    echo("candidates scored a posting list at a time (ours) vs posting by posting (exhaustive), same run, interleaved")
+    echo(
+        f"{'corpus':<10}{'wall: ours':>20}{'exhaustive':>20}{'ours/exh.':>20}   "
+        f"{'CPU: ours':>19}{'exhaustive':>20}{'ours/exh.':>20}   load 1m"
+    )
+    for f in figures:
         echo(
-            f"{f.name:<10}{f.documents:>7}{f.build_s:>9.1f}{f.docs_per_s:>8.0f}{f.size_mb:>7.1f}   "
-            f"{f.ours[0]:5.1f} /{f.ours[1]:5.1f} /{f.ours[2]:5.1f}      "
-            f"{f.base[0]:5.1f} /{f.base[1]:5.1f} /{f.base[2]:5.1f}        {ratio:.2f}"
+            f"{f.name:<10}{_ms(f.ours):>20}{_ms(f.exhaustive):>20}{_ratio(f.ours, f.exhaustive):>20}   "
+            f"{_ms(f.ours_cpu):>19}{_ms(f.exhaustive_cpu):>20}{_ratio(f.ours_cpu, f.exhaustive_cpu):>20}   "
+            f"{f.load[0]:.1f}→{f.load[1]:.1f}"
         )
     return figures

@@ -9,17 +9,23 @@ made internal) join every view through its ``overlay``, so every path follows th
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
+
+from indexer.topk import Match, docnum_mask, top_matches
 
 if TYPE_CHECKING:
     from indexer.overrides import OverlayState
 
 AUDIENCES = ("client", "employee")
 INTERNAL = wq.Term("visibility", "internal")
+# A view's mask as a boolean array, made once per view (views live as long as their generation).
+_MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def check_audience(audience: str) -> str:
@@ -57,6 +63,21 @@ class View:
         if "mask" in kwargs:
             raise TypeError("the mask comes from the view")
         return searcher.search(query, mask=self.hidden or None, **kwargs)
+
+    def top(self, searcher: WhooshSearcher, query: wq.Query, limit: int, filter=None) -> list[Match]:
+        """The ``limit`` best matches of ``query`` this audience may see, scored a posting list at a
+        time (``indexer.topk``: the same documents, scores and order as ``search``)."""
+        size = searcher.doc_count_all()
+        allowed = None if filter is None else docnum_mask(set(searcher.docs_for_query(filter)), size)
+        return top_matches(searcher, query, limit, hidden=self._hidden_mask(size), allowed=allowed)
+
+    def _hidden_mask(self, size: int) -> np.ndarray | None:
+        if not self.hidden:
+            return None
+        found = _MASKS.get(self)
+        if found is None or len(found) != size:
+            found = _MASKS[self] = docnum_mask(self.hidden, size)
+        return found
 
     def admits(self, docnum: int) -> bool:
         """Whether this audience may see document number ``docnum`` of the searcher's generation."""

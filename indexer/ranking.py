@@ -26,6 +26,7 @@ from indexer.query import ParsedQuery, TermGroup
 from indexer.schema import FIELD_BOOSTS
 from indexer.segment import get_segmenter
 from indexer.text import fold
+from indexer.topk import Match
 
 POOL = 100  # candidates re-ranked per query; deeper pages are not useful in a chat
 # How strongly a match in each field shows that a document is about the word.
@@ -203,14 +204,17 @@ def rank(
     filt,
     kind_hint: str | None,
     semantic: SemanticModel | None = None,
+    exhaustive: bool = False,
 ) -> Ranked:
     """Search, re-rank by coverage and aboutness, drop noise, count strong hits, decide weakness.
 
     With a learnt ``semantic`` model, how close a document is to the query as a whole (LSA) adds
     to its coverage and aboutness, and the closest documents join the candidates.
+    ``exhaustive`` lets Whoosh score the candidates posting by posting, as before ``indexer.topk``:
+    the same candidates, kept to compare with (tests, ``python -m bench search``).
     """
-    results = view.search(searcher, build_query(parsed), limit=POOL, filter=filt, terms=True)
-    if not results.scored_length():
+    results = gather(searcher, view, build_query(parsed), filt, exhaustive)
+    if not results:
         return Ranked([], weak=False)
     groups = parsed.content_groups or parsed.groups
     n_docs = max(searcher.doc_count_all(), 1)
@@ -223,6 +227,8 @@ def rank(
     scored: list[Scored] = []
     base: dict[int, float] = {}
     decoded: dict[bytes, str] = {}  # one str per term, shared by the hits (and the cached candidates)
+    # each member's bigrams, cut once per query rather than once per candidate
+    member_grams = [(m, cjk_bigrams(m)) for g in groups for m in g.members]
     for hit in results:
         matched: dict[str, set[str]] = {}
         for fieldname, raw in hit.matched_terms():
@@ -232,10 +238,12 @@ def rank(
             matched.setdefault(fieldname, set()).add(word)
         strength = owners.strengths(matched, len(groups))
         coverage = sum(w * s for w, s in zip(weights, strength, strict=True)) / total
-        kind_factor = KIND_BOOST if kind_hint and hit.get("kind") == kind_hint else 1.0
+        kind_factor = KIND_BOOST if kind_hint and searcher.stored_fields(hit.docnum).get("kind") == kind_hint else 1.0
         base[hit.docnum] = (hit.score / top) ** SCORE_EXP * kind_factor
         words = {w for f, ws in matched.items() if f != "bigrams" for w in ws}
-        words.update(m for g in groups for m in g.members if _bigram_hit(m, matched.get("bigrams")))
+        grams = matched.get("bigrams")
+        if grams:
+            words.update(m for m, wanted in member_grams if wanted and all(g in grams for g in wanted))
         # The query's own words first: a snippet shows them rather than an expansion's (see snippets)
         own = sorted((w for w in words if w in own_words), key=len, reverse=True)
         rest = sorted((w for w in words if w not in own_words), key=len, reverse=True)
@@ -275,14 +283,15 @@ def rank(
     return Ranked(kept, weak=weak, strong=strong)
 
 
+def gather(searcher: WhooshSearcher, view: View, query: wq.Query, filt, exhaustive: bool = False) -> list[Match]:
+    """The POOL best documents of ``query`` for ``view`` (Whoosh's order, scores and matched terms)."""
+    if exhaustive:
+        results = view.search(searcher, query, limit=POOL, filter=filt, terms=True)
+        return [Match(hit.docnum, hit.score, hit.matched_terms()) for hit in results]
+    return view.top(searcher, query, POOL, filt)
+
+
 def _admits(searcher: WhooshSearcher, view: View, filt):
     """Whether a document the semantic channel proposes is one this search may show."""
     allowed = None if filt is None else set(searcher.docs_for_query(filt))
     return lambda docnum: view.admits(docnum) and (allowed is None or docnum in allowed)
-
-
-def _bigram_hit(member: str, grams: set[str] | None) -> bool:
-    if not grams:
-        return False
-    wanted = cjk_bigrams(member)
-    return bool(wanted) and all(g in grams for g in wanted)

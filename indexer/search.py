@@ -47,8 +47,10 @@ class Searcher:
         config_dir: Path | None = None,
         cache_size: int = CACHE_SIZE,
         overlay: Overlay | None = None,
+        exhaustive: bool = False,
     ):
         self.index_dir = Path(index_dir)
+        self.exhaustive = exhaustive  # Whoosh scores every posting (ranking.gather): a baseline to compare
         self.config_dir = config_dir
         self.cache_size = cache_size
         self.overlay = overlay  # admins' overrides since the build (indexer.overrides), on every path
@@ -182,7 +184,9 @@ class Searcher:
             ranking.attach_frequencies(searcher, parsed)
         meaning.expand(searcher, parsed, self._thesaurus(), segmenter.resources.query_stopwords)
         hint = None if kind else parsed.kind_hint
-        ranked = ranking.rank(searcher, view, parsed, filt, kind_hint=hint, semantic=gen.semantic)
+        ranked = ranking.rank(
+            searcher, view, parsed, filt, kind_hint=hint, semantic=gen.semantic, exhaustive=self.exhaustive
+        )
         found.ranked, found.total, found.weak = ranked.hits, len(ranked.hits), ranked.weak
         found.strong = ranked.strong
         if not ranked.hits:
@@ -298,11 +302,16 @@ def _filter(kind: str | None, tags: list[str]):
 
 
 def open_searcher(
-    index_dir: Path | str, config_dir: Path | None = None, cache_size: int = CACHE_SIZE, overlay: Overlay | None = None
+    index_dir: Path | str,
+    config_dir: Path | None = None,
+    cache_size: int = CACHE_SIZE,
+    overlay: Overlay | None = None,
+    exhaustive: bool = False,
 ) -> Searcher:
     """Open the live generation of ``index_dir``; raise IndexNotReady naming the build command.
 
     ``cache_size`` ranked queries are kept per generation (0: none, e.g. to measure search itself);
-    ``overlay`` brings the admins' overrides (``indexer.overrides.Overlay``) into every search at once.
+    ``overlay`` brings the admins' overrides (``indexer.overrides.Overlay``) into every search at once;
+    ``exhaustive`` scores candidates the old way, posting by posting (same results; benchmarks and tests).
     """
-    return Searcher(Path(index_dir), config_dir, cache_size, overlay)
+    return Searcher(Path(index_dir), config_dir, cache_size, overlay, exhaustive)

@@ -16,11 +16,12 @@ def main() -> None:
 @click.option("--sizes", default="1000,10000", show_default=True, help="generated corpus sizes, comma separated")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="keep corpora and indexes here")
 @click.option("--reuse", is_flag=True, help="search the indexes an earlier run left in --workdir (no build)")
-def search(sizes: str, workdir: Path | None, reuse: bool) -> None:
+@click.option("--prototype/--no-prototype", default=True, show_default=True, help="time the prototype baseline too")
+def search(sizes: str, workdir: Path | None, reuse: bool, prototype: bool) -> None:
     """Build time, index size and search latency with snippets, next to the exhaustive path and a prototype."""
     from bench.search_bench import run
 
-    run([int(s) for s in sizes.split(",") if s.strip()], workdir, echo=click.echo, reuse=reuse)
+    run([int(s) for s in sizes.split(",") if s.strip()], workdir, echo=click.echo, reuse=reuse, prototype=prototype)
 
 
 def _ints(text: str) -> tuple[int, ...]:

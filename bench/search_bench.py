@@ -105,7 +105,12 @@ def baseline_search(searcher):
 
 
 def measure(
-    name: str, content: Path, workdir: Path, site: str = "https://bench.example", reuse: bool = False
+    name: str,
+    content: Path,
+    workdir: Path,
+    site: str = "https://bench.example",
+    reuse: bool = False,
+    prototype: bool = True,
 ) -> Figures:
     settings = load_settings(
         {
@@ -129,7 +134,7 @@ def measure(
         lambda q: searcher.search(q, limit=5), lambda q: exhaustive.search(q, limit=5), queries
     )
     load = (load_before, os.getloadavg()[0])
-    base = _time(baseline_search(searcher), queries)
+    base = _time(baseline_search(searcher), queries) if prototype else (0.0, 0.0, 0.0)
     return Figures(
         name, stats["documents"], build_s, stats["size_bytes"] / 1e6, ours, base, theirs, ours_cpu, theirs_cpu, load
     )
@@ -153,12 +158,14 @@ def _ratio(a: tuple, b: tuple) -> str:
     return " / ".join(f"{x / y:.2f}" if y else " nan" for x, y in zip(a, b, strict=True))
 
 
-def run(sizes: list[int], workdir: Path | None = None, echo=print, reuse: bool = False) -> list[Figures]:
+def run(
+    sizes: list[int], workdir: Path | None = None, echo=print, reuse: bool = False, prototype: bool = True
+) -> list[Figures]:
     """Measure every corpus and print the tables; returns the figures."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="caselink-bench-"))
     figures = []
     for name, content in corpora(sizes, workdir):
-        figures.append(measure(name, content, workdir, reuse=reuse))
+        figures.append(measure(name, content, workdir, reuse=reuse, prototype=prototype))
     echo(
         f"{'corpus':<10}{'docs':>7}{'build s':>9}{'docs/s':>8}{'MB':>7}   ours p50/p95/p99 ms   "
         f"prototype p50/p95/p99 ms  p99 ratio"

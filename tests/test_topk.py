@@ -74,8 +74,8 @@ def _assert_same_answers(fast, full, queries, **kw) -> None:
 
 def test_sample_index_candidates_equal_whoosh(searcher):
     _, whoosh_searcher = searcher._whoosh()
-    queries = [*_queries(whoosh_searcher, 120, seed=3), "私域流量 社群", "social media 运营", "有没有讲个人品牌的文章"]
-    assert _assert_same_candidates(searcher, queries, kinds=(None, "case", "article")) > 100
+    queries = [*_queries(whoosh_searcher, 40, seed=3), "私域流量 社群", "social media 运营", "有没有讲个人品牌的文章"]
+    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 100
     assert _assert_same_candidates(searcher, ["品牌 会员", "运营"], tags=("私域",)) >= 0
 
 
@@ -83,7 +83,7 @@ def test_sample_index_answers_equal_the_exhaustive_path(sample_settings, searche
     full = open_searcher(sample_settings.index_dir, cache_size=0, exhaustive=True)
     fast = open_searcher(sample_settings.index_dir, cache_size=0)
     _, whoosh_searcher = searcher._whoosh()
-    _assert_same_answers(fast, full, _queries(whoosh_searcher, 40, seed=8))
+    _assert_same_answers(fast, full, _queries(whoosh_searcher, 15, seed=8))
     # what admins taught joins on both paths alike
     pinned = [full.search("社群", audience="employee", limit=20).hits[-1].id]
     taught = {"expansions": ["私域"], "pinned": pinned, "lifted": {pinned[0]: 1.5}}
@@ -104,10 +104,10 @@ def test_generated_corpus_candidates_equal_whoosh(generated):
     settings, _ = generated
     searcher = open_searcher(settings.index_dir, cache_size=0)
     _, whoosh_searcher = searcher._whoosh()
-    queries = _queries(whoosh_searcher, 150, seed=21)
-    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 400
+    queries = _queries(whoosh_searcher, 50, seed=21)
+    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 150
     full = open_searcher(settings.index_dir, cache_size=0, exhaustive=True)
-    _assert_same_answers(searcher, full, queries[::3])
+    _assert_same_answers(searcher, full, queries[::4])
 
 
 def test_client_never_gets_internal_documents(generated):

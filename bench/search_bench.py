@@ -151,7 +151,7 @@ def corpora(sizes: list[int], workdir: Path) -> list[tuple[str, Path]]:
 
 
 def _ms(t: tuple[float, float, float]) -> str:
-    return f"{t[0]:5.1f} /{t[1]:5.1f} /{t[2]:5.1f}"
+    return f"{t[0]:.1f} / {t[1]:.1f} / {t[2]:.1f}"
 
 
 def _ratio(a: tuple, b: tuple) -> str:
@@ -173,17 +173,17 @@ def run(
     for f in figures:
         ratio = f.ours[2] / f.base[2] if f.base[2] else float("nan")
         build = f"{f.build_s:9.1f}{f.docs_per_s:8.0f}" if f.build_s else f"{'reused':>9}{'':>8}"
-        echo(f"{f.name:<10}{f.documents:>7}{build}{f.size_mb:>7.1f}   {_ms(f.ours)}      {_ms(f.base)}  {ratio:7.2f}")
+        echo(f"{f.name:<10}{f.documents:>7}{build}{f.size_mb:>7.1f}   {_ms(f.ours):<22}{_ms(f.base):<26}{ratio:.2f}")
     echo("")
     echo("candidates scored a posting list at a time (ours) vs posting by posting (exhaustive), same run, interleaved")
     echo(
-        f"{'corpus':<10}{'wall: ours':>20}{'exhaustive':>20}{'ours/exh.':>20}   "
-        f"{'CPU: ours':>19}{'exhaustive':>20}{'ours/exh.':>20}   load 1m"
+        f"{'corpus':<10}{'wall: ours':>22}{'exhaustive':>22}{'ours/exh.':>20}   "
+        f"{'CPU: ours':>22}{'exhaustive':>22}{'ours/exh.':>20}   load 1m"
     )
     for f in figures:
         echo(
-            f"{f.name:<10}{_ms(f.ours):>20}{_ms(f.exhaustive):>20}{_ratio(f.ours, f.exhaustive):>20}   "
-            f"{_ms(f.ours_cpu):>19}{_ms(f.exhaustive_cpu):>20}{_ratio(f.ours_cpu, f.exhaustive_cpu):>20}   "
+            f"{f.name:<10}{_ms(f.ours):>22}{_ms(f.exhaustive):>22}{_ratio(f.ours, f.exhaustive):>20}   "
+            f"{_ms(f.ours_cpu):>22}{_ms(f.exhaustive_cpu):>22}{_ratio(f.ours_cpu, f.exhaustive_cpu):>20}   "
             f"{f.load[0]:.1f}→{f.load[1]:.1f}"
         )
     return figures

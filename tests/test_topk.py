@@ -52,9 +52,9 @@ def _gathered(searcher, query: str, audience: str, kind=None, tags=(), exhaustiv
 
 def _assert_same_candidates(searcher, queries, kinds=(None,), tags=()) -> int:
     compared = 0
-    for query in queries:
+    for i, query in enumerate(queries):
         for audience in ("client", "employee"):
-            for kind in kinds:
+            for kind in kinds if i % 4 == 0 else kinds[:1]:
                 ours = _gathered(searcher, query, audience, kind, tags)
                 whoosh = _gathered(searcher, query, audience, kind, tags, exhaustive=True)
                 assert [m[:2] for m in ours] == [m[:2] for m in whoosh], (query, audience, kind)
@@ -74,8 +74,8 @@ def _assert_same_answers(fast, full, queries, **kw) -> None:
 
 def test_sample_index_candidates_equal_whoosh(searcher):
     _, whoosh_searcher = searcher._whoosh()
-    queries = [*_queries(whoosh_searcher, 40, seed=3), "私域流量 社群", "social media 运营", "有没有讲个人品牌的文章"]
-    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 100
+    queries = [*_queries(whoosh_searcher, 20, seed=3), "私域流量 社群", "social media 运营", "有没有讲个人品牌的文章"]
+    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 60
     assert _assert_same_candidates(searcher, ["品牌 会员", "运营"], tags=("私域",)) >= 0
 
 
@@ -83,7 +83,7 @@ def test_sample_index_answers_equal_the_exhaustive_path(sample_settings, searche
     full = open_searcher(sample_settings.index_dir, cache_size=0, exhaustive=True)
     fast = open_searcher(sample_settings.index_dir, cache_size=0)
     _, whoosh_searcher = searcher._whoosh()
-    _assert_same_answers(fast, full, _queries(whoosh_searcher, 15, seed=8))
+    _assert_same_answers(fast, full, _queries(whoosh_searcher, 8, seed=8))
     # what admins taught joins on both paths alike
     pinned = [full.search("社群", audience="employee", limit=20).hits[-1].id]
     taught = {"expansions": ["私域"], "pinned": pinned, "lifted": {pinned[0]: 1.5}}
@@ -104,10 +104,10 @@ def test_generated_corpus_candidates_equal_whoosh(generated):
     settings, _ = generated
     searcher = open_searcher(settings.index_dir, cache_size=0)
     _, whoosh_searcher = searcher._whoosh()
-    queries = _queries(whoosh_searcher, 50, seed=21)
-    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 150
+    queries = _queries(whoosh_searcher, 30, seed=21)
+    assert _assert_same_candidates(searcher, queries, kinds=(None, "case")) > 100
     full = open_searcher(settings.index_dir, cache_size=0, exhaustive=True)
-    _assert_same_answers(searcher, full, queries[::4])
+    _assert_same_answers(searcher, full, queries[::6])
 
 
 def test_client_never_gets_internal_documents(generated):

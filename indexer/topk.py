@@ -77,11 +77,7 @@ def top_matches(
     for sub, offset in searcher.leaf_searchers():
         seg = _Segment(sub)
         matcher = query.matcher(sub, context)
-        score, has = _evaluate(matcher, seg)
-        if sub.reader().has_deletions():
-            deleted = np.zeros(seg.size, dtype=bool)
-            deleted[list(sub.reader().all_deleted())] = True  # Whoosh's leaves skip them too
-            has &= ~deleted
+        score, has = _evaluate(matcher, seg)  # deleted documents: each leaf is a FilterMatcher then
         if hidden is not None:
             has &= ~hidden[offset : offset + seg.size]
         if allowed is not None:

@@ -92,9 +92,9 @@ def test_sample_index_answers_equal_the_exhaustive_path(sample_settings, searche
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """600 generated posts (a fifth cases, one in 17 internal), indexed."""
+    """400 generated posts (a fifth cases, one in 17 internal), indexed."""
     tmp = tmp_path_factory.mktemp("generated")
-    corpus = write_corpus(tmp / "corpus", 600, seed=9)
+    corpus = write_corpus(tmp / "corpus", 400, seed=9)
     settings = make_settings(tmp, CONTENT_DIR=corpus, SITE_URL="https://bench.example")
     rebuild(settings)
     return settings, corpus

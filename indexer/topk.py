@@ -14,11 +14,12 @@ Results are Whoosh's, float for float, not an approximation of them:
 - any node this module does not know (a phrase's span matcher, say) is run by Whoosh itself, node
   by node, so nothing unknown is approximated;
 - the top ``limit`` are chosen like Whoosh's top collector: highest score, then lowest document number.
-A test compares ids, scores and matched terms with Whoosh's own search over thousands of queries.
+``tests/test_topk.py`` compares ids, scores and matched terms with Whoosh's own search.
 
-Upper bounds (BM25F's ceiling per leaf, ``leaf_bound``) decide which leaves are read in full: leaves
-whose bounds together cannot lift a document into the top ``limit`` ("non-essential", MaxScore)
-are only looked up for the documents the selective leaves found (see ``top_matches``).
+Matched terms are those whose whole clause matched; Whoosh's terms collector may also report a term
+of an AND whose other terms are missing (its matcher stands on the document), which ranking ignores
+(a bigram member counts only when all its bigrams matched). Reading posting lists whole costs ~10% of
+a search at 10,000 documents (BENCHMARKS.md), so no term is skipped by upper bounds.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class View:
 
     def top(self, searcher: WhooshSearcher, query: wq.Query, limit: int, filter=None) -> list[Match]:
         """The ``limit`` best matches of ``query`` this audience may see, scored a posting list at a
-        time (``indexer.topk``: the same documents, scores and order as ``search``)."""
+        time (``indexer.topk``: Whoosh's scores and order, the exact top ``limit`` of them)."""
         size = searcher.doc_count_all()
         allowed = None if filter is None else docnum_mask(set(searcher.docs_for_query(filter)), size)
         return top_matches(searcher, query, limit, hidden=self._hidden_mask(size), allowed=allowed)

@@ -211,7 +211,8 @@ def rank(
     With a learnt ``semantic`` model, how close a document is to the query as a whole (LSA) adds
     to its coverage and aboutness, and the closest documents join the candidates.
     ``exhaustive`` lets Whoosh score the candidates posting by posting, as before ``indexer.topk``:
-    the same candidates, kept to compare with (tests, ``python -m bench search``).
+    the same candidates (but where Whoosh's collector drops a document it scores higher, see
+    BENCHMARKS.md), kept to compare with (tests, ``python -m bench search``).
     """
     results = gather(searcher, view, build_query(parsed), filt, exhaustive)
     if not results:

@@ -9,8 +9,10 @@ import re
 import pytest
 import redis
 
-from bot import texts
+from bot import shares, texts
+from bot.chat.forwarding import index_failed_note
 from bot.links import ResultLink, make_token
+from config.errors import CaseLinkError
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer
@@ -156,10 +158,18 @@ def test_an_article_answered_internal_is_never_seen_by_a_client(wx, app, public)
     for words in ("直播复盘", "直播复盘方法", "转化漏斗", "最新", "文章", "文章 直播复盘", "更多"):
         assert title not in titles(wx, client, words), words
     for number in range(1, 8):
-        reply = wx.text(client, str(number))
-        assert title not in reply.body
+        for typed in (str(number), f"分享 {number}"):
+            assert title not in wx.text(client, typed).body, typed
     assert title in titles(wx, ADMIN, "直播复盘") and title in titles(wx, ADMIN, "最新")
     svc = app.extensions["caselink"]
+    doc = next(h for h in svc.index.searcher().search("直播复盘", audience="employee").hits if h.title == title)
+    secret = svc.settings.secret_key
+    for path in (  # its share kit and counted link, even signed, as a client would be sent them
+        f"/k/{shares.make_kit_token(secret, shares.KitLink(doc.id, 'abc1234567', counts=True))}",
+        f"/s/{shares.make_share_token(secret, doc.id, 'abc1234567')}",
+    ):
+        page = app.test_client().get(path)
+        assert page.status_code == 404 and title not in page.text and "Location" not in page.headers
     for audience in ("client", "employee"):  # a link a client was given, or an employee's opened by a client
         token = make_token(svc.settings.secret_key, ResultLink("直播复盘", audience, None, None, "x"))
         page = app.test_client().get(f"/r/{token}")
@@ -231,3 +241,17 @@ def test_when_indexing_fails_the_admin_gets_a_reason_and_the_log_the_traceback(w
     assert "已收录为公开文章" in reply.text and "索引目录写不进去" in reply.text and "服务日志" in reply.text
     failures = [r for r in caplog.records if r.name == "bot.chat.forwarding" and r.levelname == "ERROR"]
     assert failures and failures[0].exc_info is not None  # the whole traceback is in the log
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (CaseLinkError('内容目录 <a href="http://evil.example/">点这里</a> 读不了'), "＜a href="),
+        (CaseLinkError("R&D 目录 &lt;坏了&gt;"), "R＆D 目录 ＆lt;坏了＆gt;"),
+        (IsADirectoryError(21, "Is a directory"), "索引目录写不进去（Is a directory）"),
+    ],
+)
+def test_why_indexing_failed_is_told_without_markup(error, shown):
+    note = index_failed_note(error)
+    assert shown in note and "服务日志" in note
+    assert "<" not in note and "&" not in note  # an error text cannot add a link or an entity to the reply

@@ -55,9 +55,11 @@ def pick_many(ctx: Context, session: dict, numbers: list[int]) -> Reply:
     hits = [(n, hit) for n, hit in found if hit is not None]
     if not hits:
         return Text(texts.PICK_GONE.format(n=numbers[0]))
+    user = ctx.services.user_hash(ctx.openid)
     for _, hit in hits:
+        ctx.store.rules.record_doc_pick(hit.id, user)  # the 选中 column of /admin/content
         if session.get("mode") == "search" and not session.get("tag"):  # picks teach the search (bot.teaching)
-            teaching.record_pick(ctx.store, session["q"], hit.id, ctx.services.user_hash(ctx.openid))
+            teaching.record_pick(ctx.store, session["q"], hit.id, user)
     if len(hits) > 1:
         lines = [texts.PICK_OTHERS, *(hit_line(n, hit) for n, hit in hits[1:]), texts.LIST_HINT + "。"]
         ctx.services.jobs.submit(ctx.services.delivery.push, ctx.openid, Text("\n".join(lines)))

@@ -11,6 +11,7 @@ less than it plus half the rest.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from bench.corpus import write_corpus
 from config.settings import PROJECT_ROOT, load_settings
 
-MARKER = "独一无二标记词甲乙丙"  # a word no generated document holds
+MARKER = "独一无二 标记词 甲乙丙丁"  # words of a new title: a title counts most, so the post comes first
 
 
 def _cpu() -> tuple[float, float]:
@@ -69,22 +70,25 @@ def measure_build(settings) -> dict:
 
 
 def measure_update(settings, post: Path) -> dict:
-    """Change one post, run `update`, and time until an open searcher finds it; the post is restored."""
+    """Retitle one post, run `update`, and time until an open searcher finds it; the post is restored."""
     from indexer.build import update
     from indexer.search import open_searcher
 
     searcher = open_searcher(settings.index_dir)
     original = post.read_text(encoding="utf-8")
     try:
-        post.write_text(original + f"\n{MARKER}\n", encoding="utf-8")
+        post.write_text(re.sub(r"(?m)^title: .*$", f"title: {MARKER}", original, count=1), encoding="utf-8")
         start = time.perf_counter()
         report = update(settings)
-        found = searcher.search(MARKER, limit=1)
+        found = searcher.search(MARKER, limit=5)
         visible = time.perf_counter() - start
     finally:
         post.write_text(original, encoding="utf-8")
-    first = found.hits[0].id if found.hits else ""
-    return {"seconds": visible, "changed": report.changed + report.added, "found": post.stem in first}
+    return {
+        "seconds": visible,
+        "changed": report.changed + report.added,
+        "found": any(post.stem in hit.id for hit in found.hits),
+    }
 
 
 def measure_cold_start(settings) -> float:
@@ -109,11 +113,12 @@ def run(docs: int, workdir: Path | None = None, echo=print) -> dict:
         f"{built['load']:.1f}); CPU {built['cpu']:.1f} s = {built['cpu'] / n * 1000:.2f} ms/doc; "
         f"serial {built['serial']:.1f} s ({built['serial'] / built['cpu']:.1%} of the CPU)"
     )
-    post = sorted((content / "_posts").iterdir())[0]
+    posts = sorted((content / "_posts").iterdir())
+    post = next(p for p in posts if "visibility: public" in p.read_text(encoding="utf-8"))  # searched as a client
     changed = measure_update(settings, post)
     echo(
         f"update of 1 changed doc: visible to an open searcher after {changed['seconds']:.2f} s "
-        f"(found first: {changed['found']})"
+        f"(found: {changed['found']})"
     )
     cold = measure_cold_start(settings)
     echo(f"cold start (new process to first answer): {cold:.2f} s")

@@ -13,4 +13,4 @@ def test_bench_build_finds_the_changed_document_after_update(tmp_path):
     assert figures["update"]["changed"] == 1 and figures["update"]["found"]
     assert len(lines) == 3
     corpus = tmp_path / "corpus-60" / "_posts"
-    assert all("独一无二" not in p.read_text(encoding="utf-8") for p in corpus.iterdir())  # the post is restored
+    assert all("标记词" not in p.read_text(encoding="utf-8") for p in corpus.iterdir())  # the post is restored

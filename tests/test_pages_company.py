@@ -45,6 +45,7 @@ def company_block(html: str) -> str:
         (f"/r/{expired_token()}", 410),
         (f"/r/{token('私域流量')[:-4]}AAAA", 403),
     ],
+    ids=["results", "expired", "tampered"],  # the tokens hold the time: ids must not (xdist workers compare them)
 )
 def test_every_page_says_whose_it_is_how_to_follow_and_how_to_reach_them(client, path, status):
     page = client.get(path)

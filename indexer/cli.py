@@ -61,20 +61,28 @@ def _apply(ctx: click.Context, index_dir: Path | None, content_dir: Path | None)
     return settings.with_overrides(**overrides)
 
 
-def _wechat_option(func):
-    return click.option(
+def _build_options(func):
+    """rebuild and update take the index options, --wait and --wechat/--no-wechat."""
+    func = click.option(
         "--wechat/--no-wechat",
         "wechat",
         default=None,
         help="是否读取公众号已发布的文章（默认看 WECHAT_IMPORT_PUBLISHED）",
     )(func)
+    func = click.option("--wait", default=600.0, show_default=True, help="另一个构建正在进行时最多等待的秒数")(func)
+    return _index_options(func)
 
 
-def _run_build(settings: Settings, mode: str, wait: float) -> None:
+def _run_build(
+    ctx: click.Context, mode: str, index_dir: Path | None, content_dir: Path | None, wait: float, wechat: bool | None
+) -> None:
     from tqdm import tqdm
 
     from indexer import build
 
+    settings = _apply(ctx, index_dir, content_dir)
+    if wechat is not None:
+        settings = settings.with_overrides(import_published=wechat)
     if mode == "rebuild" and not settings.content_dir.is_dir():
         _fail(f"内容目录 {settings.content_dir} 不存在（用 --content 或 CONTENT_DIR 指定）", 2)
     bar = None
@@ -126,27 +134,17 @@ def _print_report(report) -> None:
 
 
 @main.command(help="全量重建索引，完成后原子切换。")
-@_index_options
-@click.option("--wait", default=600.0, show_default=True, help="另一个构建正在进行时最多等待的秒数")
-@_wechat_option
+@_build_options
 @click.pass_context
 def rebuild(ctx, index_dir, content_dir, wait, wechat):
-    settings = _apply(ctx, index_dir, content_dir)
-    if wechat is not None:
-        settings = settings.with_overrides(import_published=wechat)
-    _run_build(settings, "rebuild", wait)
+    _run_build(ctx, "rebuild", index_dir, content_dir, wait, wechat)
 
 
 @main.command(help="增量更新：只处理新增、修改和删除的内容。")
-@_index_options
-@click.option("--wait", default=600.0, show_default=True, help="另一个构建正在进行时最多等待的秒数")
-@_wechat_option
+@_build_options
 @click.pass_context
 def update(ctx, index_dir, content_dir, wait, wechat):
-    settings = _apply(ctx, index_dir, content_dir)
-    if wechat is not None:
-        settings = settings.with_overrides(import_published=wechat)
-    _run_build(settings, "update", wait)
+    _run_build(ctx, "update", index_dir, content_dir, wait, wechat)
 
 
 @main.command(help="搜索索引。例：python -m indexer search 小程序 案例")

@@ -124,10 +124,8 @@ def wait_for(predicate, timeout: float = 10.0):
 def test_over_the_deadline_answers_success_and_pushes(make_app, api):
     app = make_app(reply_deadline=0.5)
     wechat = WeChatServer(app.test_client(), TOKEN, AES_KEY, APPID)
-    started = time.monotonic()
     reply = wechat.post_xml(link_xml(ADMIN, api.url + "/article", int(time.time() * 1000)), "safe")
-    assert reply.success
-    assert time.monotonic() - started < 5  # the page is still held: only the deadline ended this
+    assert reply.success  # the page is still held: only the deadline can have ended this (no clock needed)
     assert not api.calls_to("/cgi-bin/message/custom/send")
     api.page_gate.set()
     sent = wait_for(lambda: api.calls_to("/cgi-bin/message/custom/send"))

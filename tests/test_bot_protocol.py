@@ -154,6 +154,16 @@ def test_forged_signature_is_refused(wechat, mode):
     assert (reply.status, reply.body) == (403, "forbidden")
 
 
+@IN_EVERY_MODE
+@pytest.mark.parametrize("variant", ["AES", "aEs", "Aes", "RAW", "aes ", ""])
+def test_encrypt_type_other_than_exactly_aes_or_raw_is_a_bad_request(wechat, mode, variant):
+    # WeChat sends exactly ``aes``; a case variant is not WeChat and is not read as if it were.
+    query, body = wechat.prepare(wechat.text_xml(new_openid(), "帮助"), "safe")
+    reply = wechat.send({**query, "encrypt_type": variant}, body, encrypted=True)
+    assert (reply.status, reply.body) == (400, "bad request")
+    assert wechat.send(query, body).text == texts.HELP  # the same push as WeChat sends it is answered
+
+
 def test_tampered_ciphertext_is_refused(wechat):
     enc = encrypt(wechat.text_xml(new_openid(), "品牌"), wechat.encoding_aes_key, wechat.appid)
     args = wechat.query(encrypt_part=enc)

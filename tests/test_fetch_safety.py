@@ -107,10 +107,9 @@ def test_this_machine_is_refused_in_any_notation(internal, public, template):
     "url", ["http://10.255.255.1/", "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/"]
 )
 def test_private_networks_are_refused_before_connecting(url):
-    started = time.monotonic()
+    # UnsafeAddress, not the FetchError of a timeout: refused before any connection was tried.
     with pytest.raises(UnsafeAddress):
         fetch(url, FetchPolicy(), timeout=5)
-    assert time.monotonic() - started < 2  # refused, not timed out trying
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ import pytest
 import redis
 
 from bot import texts
+from bot.chat.forwarding import index_failed_note
 from bot.links import ResultLink, make_token
+from config.errors import CaseLinkError
 from tests.bot_fixtures import ADMIN, AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer
@@ -231,3 +233,17 @@ def test_when_indexing_fails_the_admin_gets_a_reason_and_the_log_the_traceback(w
     assert "已收录为公开文章" in reply.text and "索引目录写不进去" in reply.text and "服务日志" in reply.text
     failures = [r for r in caplog.records if r.name == "bot.chat.forwarding" and r.levelname == "ERROR"]
     assert failures and failures[0].exc_info is not None  # the whole traceback is in the log
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (CaseLinkError('内容目录 <a href="http://evil.example/">点这里</a> 读不了'), "＜a href="),
+        (CaseLinkError("R&D 目录 &lt;坏了&gt;"), "R＆D 目录 ＆lt;坏了＆gt;"),
+        (IsADirectoryError(21, "Is a directory"), "索引目录写不进去（Is a directory）"),
+    ],
+)
+def test_why_indexing_failed_is_told_without_markup(error, shown):
+    note = index_failed_note(error)
+    assert shown in note and "服务日志" in note
+    assert "<" not in note and "&" not in note  # an error text cannot add a link or an entity to the reply

@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+import redis
 
 from bot.web.view import fmt_time
 from tests.bot_fixtures import ADMIN, new_openid
@@ -19,6 +20,18 @@ INTERNAL_ID = "case-auto-live-budget-internal"
 INTERNAL_TITLE = "【内部】驰远汽车直播项目报价与投放数据明细"
 PIN_QUERY = "小程序"
 RULE_ID = re.compile(r'name="id" value="([^"]+)"')
+
+
+OWN_DB = 12
+
+
+@pytest.fixture
+def redis_url(redis_url) -> str:
+    """A database of this module's own, emptied per test: the hot words page lists the most searched
+    words, and the rest of the suite's searches on the shared database would push this test's word out."""
+    url = f"{redis_url.rsplit('/', 1)[0]}/{OWN_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(autouse=True)

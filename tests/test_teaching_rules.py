@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from bot import teaching
 from bot.cli import cli
-from bot.rules_file import RulesFileError, dump, load
+from bot.cli.rules_file import RulesFileError, dump, load
 from bot.store import Store
 from bot.store.connection import Connection
 from bot.store.rules import PICK_HALF_LIFE, Rules

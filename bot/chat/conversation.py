@@ -56,33 +56,39 @@ def search(ctx: Context, query: str, *, kind: str | None = None, tag: str | None
 
 def more(ctx: Context, _arg: str = "") -> Reply:
     """Show the next page of the user's last search (``更多`` / ``下一页``)."""
-    if not ctx.store.available:
-        return Text(texts.PAGING_UNAVAILABLE)
-    session = ctx.store.sessions.get(ctx.openid)
-    if session is None:
-        return Text(texts.NO_SESSION)
+    session = _paged_session(ctx)
+    if isinstance(session, Text):
+        return session
     pages, page = _pages(session)
     seen = pages[page + 1] if page + 1 < len(pages) else None  # forward again after 上一页
-    if session["mode"] == "latest":
-        return _latest_page(ctx, session, seen)
-    if seen is None and session["next"] >= session.get("total", 0):
+    if session["mode"] != "latest" and seen is None and session["next"] >= session.get("total", 0):
         return Text(texts.NO_MORE.format(query=escape(shorten(session["q"], 20))))
-    return _search_page(ctx, session, seen)
+    return _show_page(ctx, session, seen)
 
 
 def previous(ctx: Context, _arg: str = "") -> Reply:
     """Show the page before the one shown last (``上一页``)."""
-    if not ctx.store.available:
-        return Text(texts.PAGING_UNAVAILABLE)
-    session = ctx.store.sessions.get(ctx.openid)
-    if session is None:
-        return Text(texts.NO_SESSION)
+    session = _paged_session(ctx)
+    if isinstance(session, Text):
+        return session
     pages, page = _pages(session)
     if page <= 0:
         return Text(texts.FIRST_PAGE)
+    return _show_page(ctx, session, pages[page - 1])
+
+
+def _paged_session(ctx: Context) -> dict | Text:
+    # The last search or listing to page through, or the reply saying why there is none.
+    if not ctx.store.available:
+        return Text(texts.PAGING_UNAVAILABLE)
+    session = ctx.store.sessions.get(ctx.openid)
+    return Text(texts.NO_SESSION) if session is None else session
+
+
+def _show_page(ctx: Context, session: dict, offset: int | None) -> Reply:
     if session["mode"] == "latest":
-        return _latest_page(ctx, session, pages[page - 1])
-    return _search_page(ctx, session, pages[page - 1])
+        return _latest_page(ctx, session, offset)
+    return _search_page(ctx, session, offset)
 
 
 def _pages(session: dict) -> tuple[list[int], int]:

@@ -123,17 +123,22 @@ def publish(ctx: Context, doc: Document) -> tuple[bool, str]:
     except SharedUnavailable as exc:
         log.error("收录转发文章失败：%s", exc)
         return False, str(exc)
-    except OSError as exc:
-        log.exception("收录转发文章失败：写索引出错")
-        reason = f"索引目录写不进去（{exc.strerror or type(exc).__name__}），请检查磁盘空间和 INDEX_DIR 的权限"
-        return True, texts.LINK_INDEX_FAILED.format(reason=reason)
-    except CaseLinkError as exc:
-        log.exception("收录转发文章失败")
-        return True, texts.LINK_INDEX_FAILED.format(reason=texts.describe_error(exc))
-    except Exception as exc:  # the admin gets a reason, the log the whole traceback
-        log.exception("收录转发文章失败：意外错误")
-        return True, texts.LINK_INDEX_FAILED.format(reason=f"建索引时出了意外错误（{type(exc).__name__}）")
+    except Exception as exc:  # kept in the shared state; the admin gets a reason, the log the whole traceback
+        log.exception("收录转发文章失败：建索引出错（%s）", type(exc).__name__)
+        return True, index_failed_note(exc)
     return True, ""
+
+
+def index_failed_note(exc: Exception) -> str:
+    """Tell the admin why a kept article is not searchable on this node yet, markup made inert."""
+    if isinstance(exc, OSError):
+        reason = f"索引目录写不进去（{exc.strerror or type(exc).__name__}），请检查磁盘空间和 INDEX_DIR 的权限"
+    elif isinstance(exc, CaseLinkError):
+        reason = texts.describe_error(exc)
+    else:
+        reason = f"建索引时出了意外错误（{type(exc).__name__}）"
+    # Error texts come from the system and from what builds read: never let them add links to a reply.
+    return texts.LINK_INDEX_FAILED.format(reason=escape(reason))
 
 
 def _internal_label(doc: Document) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ a view button ``url`` (≤ 1024 bytes). ``menu/get`` returns the live menu.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,39 +53,35 @@ def load_layout(path: Path) -> dict[str, Any]:
 
 def validate_layout(layout: dict[str, Any], commands: dict[str, str]) -> list[str]:
     """Every problem with ``layout``, as ``path: 说明`` lines (indexes count from 0); empty when valid."""
-    buttons = layout.get("button")
-    if not isinstance(buttons, list) or not buttons:
-        return ["button: 至少需要 1 个一级菜单"]
-    errors = []
-    if len(buttons) > MAX_BUTTONS:
-        errors.append(f"button: 最多 {MAX_BUTTONS} 个一级菜单，现在有 {len(buttons)} 个")
-    for i, button in enumerate(buttons):
-        path = f"button[{i}]"
-        if not isinstance(button, dict):
-            errors.append(f"{path}: 应当是一个菜单项（name、type、key 或 url）")
-            continue
+    errors: list[str] = []
+    for path, button in _items("button", layout.get("button"), MAX_BUTTONS, "一级", errors):
         errors += _check_name(path, button, NAME_BYTES)
         if "sub_button" not in button:
             errors += _check_action(path, button, commands)
             continue
-        subs = button["sub_button"]
         if button.get("type") or button.get("key") or button.get("url"):
             errors.append(f"{path}: 有 sub_button 的菜单不能再有 type/key/url")
-        if not isinstance(subs, list) or not subs:
-            errors.append(f"{path}.sub_button: 至少需要 1 个二级菜单")
-            continue
-        if len(subs) > MAX_SUB_BUTTONS:
-            errors.append(f"{path}.sub_button: 最多 {MAX_SUB_BUTTONS} 个二级菜单，现在有 {len(subs)} 个")
-        for j, sub in enumerate(subs):
-            sub_path = f"{path}.sub_button[{j}]"
-            if not isinstance(sub, dict):
-                errors.append(f"{sub_path}: 应当是一个菜单项（name、type、key 或 url）")
-                continue
+        for sub_path, sub in _items(f"{path}.sub_button", button["sub_button"], MAX_SUB_BUTTONS, "二级", errors):
             if "sub_button" in sub:
                 errors.append(f"{sub_path}.sub_button: 二级菜单下不能再有菜单")
             errors += _check_name(sub_path, sub, SUB_NAME_BYTES)
             errors += _check_action(sub_path, sub, commands)
     return errors
+
+
+def _items(path: str, items: Any, most: int, level: str, errors: list[str]) -> Iterator[tuple[str, dict]]:
+    # Both menu levels are lists with a size limit; what is wrong with the list or an entry goes to
+    # ``errors`` as it is met, so problems are listed in the order of the file.
+    if not isinstance(items, list) or not items:
+        errors.append(f"{path}: 至少需要 1 个{level}菜单")
+        return
+    if len(items) > most:
+        errors.append(f"{path}: 最多 {most} 个{level}菜单，现在有 {len(items)} 个")
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            yield f"{path}[{i}]", item
+        else:
+            errors.append(f"{path}[{i}]: 应当是一个菜单项（name、type、key 或 url）")
 
 
 def _check_name(path: str, button: dict, limit: int) -> list[str]:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_NONCE = 64
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
+ENCRYPT_TYPES = ("raw", "aes")  # absent means raw (plaintext mode)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,11 @@ class Codec:
     def open(self, args, body: bytes, now: float | None = None) -> Envelope:
         """Verify a POST and return its message XML; raise InvalidSignatureException/Refused/BadRequest."""
         timestamp, nonce = self._stamp(args)
-        if args.get("encrypt_type", "raw").lower() != "aes":
+        encrypt_type = args.get("encrypt_type", "raw")
+        if encrypt_type not in ENCRYPT_TYPES:
+            # WeChat sends exactly these: a variant such as "AES" is not from WeChat, so it is refused, not guessed at.
+            raise BadRequest(f"unknown encrypt_type {encrypt_type[:20]!r}")
+        if encrypt_type == "raw":
             if self.mode != "plain":
                 check_signature(args.get("signature"), self.token, timestamp, nonce)
                 raise Refused(f"plaintext push refused: WECHAT_MESSAGE_MODE={self.mode} counts only the encrypted part")

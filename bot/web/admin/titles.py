@@ -50,10 +50,8 @@ def add_title():
         flash(f"没有添加：{problem}", "error")
         return redirect(url_for("admin.titles"))
     pattern_id = svc.store.titles.new_id()
-    if not pattern_id or not svc.store.titles.save(pattern_id, entry, by=WEB_CREATOR):
-        flash("现在无法保存（Redis 不可用），请稍后再试。", "error")
-    else:
-        flash(f"已添加模板 {pattern_id}。", "ok")
+    saved = bool(pattern_id) and svc.store.titles.save(pattern_id, entry, by=WEB_CREATOR)
+    _tell(saved, f"已添加模板 {pattern_id}。", "保存")
     return redirect(url_for("admin.titles"))
 
 
@@ -75,10 +73,7 @@ def update_title(pattern_id: str):
     if problem:
         flash(f"没有保存：{problem}", "error")
         return redirect(url_for("admin.edit_title", pattern_id=pattern_id))
-    if services().store.titles.save(pattern_id, entry, by=WEB_CREATOR):
-        flash(f"模板 {pattern_id} 已保存。", "ok")
-    else:
-        flash("现在无法保存（Redis 不可用），请稍后再试。", "error")
+    _tell(services().store.titles.save(pattern_id, entry, by=WEB_CREATOR), f"模板 {pattern_id} 已保存。", "保存")
     return redirect(url_for("admin.titles"))
 
 
@@ -91,10 +86,7 @@ def remove_title(pattern_id: str):
         done = store.forget(pattern_id)
     else:
         done = store.save(pattern_id, {"removed": True}, by=WEB_CREATOR)
-    if done:
-        flash(f"模板 {pattern_id} 已删除。", "ok")
-    else:
-        flash("现在无法删除（Redis 不可用），请稍后再试。", "error")
+    _tell(done, f"模板 {pattern_id} 已删除。", "删除")
     return redirect(url_for("admin.titles"))
 
 
@@ -107,6 +99,14 @@ def restore_title(pattern_id: str):
     services().store.titles.forget(pattern_id)
     flash(f"模板 {pattern_id} 已恢复为内置的版本。", "ok")
     return redirect(url_for("admin.titles"))
+
+
+def _tell(done: bool, ok: str, doing: str) -> None:
+    # A store write returns False only when Redis did not take it: say so, and that trying later helps.
+    if done:
+        flash(ok, "ok")
+    else:
+        flash(f"现在无法{doing}（Redis 不可用），请稍后再试。", "error")
 
 
 def _pattern(pattern_id: str) -> Pattern:

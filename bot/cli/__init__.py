@@ -1,5 +1,5 @@
 """The bot's command line: ``python -m bot serve``, ``chat``, ``menu …``, ``rules export|import``, and
-``backup`` / ``restore`` of the Redis state (``bot.state_cli``)."""
+``backup`` / ``restore`` of the Redis state (``bot.cli.state``)."""
 
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ def _counted(rules) -> str:
 @click.option("--file", "path", default=None, help="写到哪个文件（默认 config/rules.yaml）")
 def rules_export(path: str | None) -> None:
     """把 Redis 里的全部规则写到文件。"""
-    from bot.rules_file import dump
+    from bot.cli.rules_file import dump
     from bot.teaching import Rule
 
     settings = _settings()
@@ -206,7 +206,7 @@ def rules_export(path: str | None) -> None:
 @click.option("--replace", is_flag=True, help="先删除现有的全部规则，只留下文件里的")
 def rules_import(path: str | None, replace: bool) -> None:
     """检查文件里的规则，全部没问题才导入（同一条规则会被更新，不会重复）。"""
-    from bot.rules_file import RulesFileError, load
+    from bot.cli.rules_file import RulesFileError, load
 
     settings = _settings()
     file = _rules_file(path, settings)
@@ -250,8 +250,8 @@ def _warn_missing_pins(settings, found) -> None:
 
 
 def _add_state_commands() -> None:
-    from bot.frontdesk_cli import replies
-    from bot.state_cli import backup, restore
+    from bot.cli.frontdesk import replies
+    from bot.cli.state import backup, restore
 
     cli.add_command(backup)
     cli.add_command(restore)

@@ -128,15 +128,16 @@ def suite_db(redis_url: str, db: int) -> str:
 
     Without REDIS_URL every xdist worker starts its own redis-server, so the numbers are used as they are.
     With REDIS_URL the workers share one server: worker 0 keeps the numbers, and each other worker gets
-    five of the spare databases instead, so no worker sees (or empties) another's state."""
+    five of the spare databases (15, 14, 13, 8, 7 for worker 1) instead, so no worker sees (or empties)
+    another's state."""
     if db not in SUITE_DBS:
         raise ValueError(f"database {db} is not one of the suite's {SUITE_DBS}")
-    base, _, own = redis_url.rpartition("/")
+    base = redis_url.rpartition("/")[0]
     worker = xdist_worker()
     if not os.environ.get("REDIS_URL") or worker == 0:
         return redis_url if db == 0 else f"{base}/{db}"
-    taken = {*SUITE_DBS, int(own or 0)}
-    spare = [n for n in range(16) if n not in taken]
+    taken = {*SUITE_DBS, int(os.environ["REDIS_URL"].rpartition("/")[2] or 0)}
+    spare = [n for n in range(15, -1, -1) if n not in taken]  # from the top: low numbers are the ones people use
     mine = spare[(worker - 1) * len(SUITE_DBS) : worker * len(SUITE_DBS)]
     if len(mine) < len(SUITE_DBS):
         raise pytest.UsageError("REDIS_URL has databases for 3 xdist workers at most: use -n 2, or unset REDIS_URL")

@@ -40,6 +40,8 @@ def server(tmp_path_factory, redis_url, sample_settings):
         sample_settings.index_dir,
         PUBLIC_BASE_URL=base,
         COMPANY_NAME="青藤互动",
+        ACCOUNT_NAME="青藤互动营销",
+        CONTACT_LINE="电话 0571-8765 4321",
         ADMIN_TOKEN=ADMIN_TOKEN,
     )
     app = create_app(settings)
@@ -90,6 +92,10 @@ def test_the_kit_page_shows_all_five_forms_and_copies_each(server, phone):
         expect(button).to_have_text("已复制")
         assert phone.evaluate("navigator.clipboard.readText()") == expected
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    company = phone.locator("#company")  # whose page it is, for the client it is forwarded to
+    expect(company).to_be_visible()
+    expect(company).to_contain_text("来自公众号「青藤互动营销」")
+    expect(company).to_contain_text("联系我们：电话 0571-8765 4321")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 20_000

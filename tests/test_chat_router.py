@@ -51,3 +51,12 @@ def test_an_unknown_flow_is_forgotten(wechat, bot_app):
 def test_admin_commands_are_searched_for_everyone_else(wechat):
     reply = wechat.text(new_openid(), "重建索引").text
     assert reply not in (texts.REINDEX_STARTED, texts.REINDEX_RUNNING)
+
+
+def test_the_readme_lists_every_chat_command():
+    from config.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    section = readme.split("### 对机器人说什么", 1)[1].split("\n## ", 1)[0]
+    missing = sorted(word for word in router.COMMANDS if f"`{word}" not in section)
+    assert not missing, f"commands missing from README's 对机器人说什么: {missing}"

@@ -77,6 +77,58 @@ def test_the_page_lists_every_document_and_filters_them(admin, site):
     assert "在文件夹 internal/ 里 → 内部" in rules
 
 
+def figures(page: str, doc: dict) -> dict[str, int]:
+    """The 选中 and 分享 cells of one document's row."""
+    row = re.search(rf'<tr id="doc-[^"]*" data-id="{re.escape(doc["id"])}".*?</tr>', page, re.S)
+    assert row, doc["title"]
+    cells = re.findall(r'<td data-label="(选中|分享)" class="num [a-z]+">(\d+)</td>', row.group(0))
+    return {label: int(n) for label, n in cells}
+
+
+def every_page(admin: Admin, query: str = "") -> str:
+    """The whole list (50 a page), in order."""
+    first = admin.get(f"/admin/content?{query}").text
+    pages = int(re.search(r"第 1 / (\d+) 页", first).group(1)) if "第 1 / " in first else 1
+    return first + "".join(admin.get(f"/admin/content?{query}&page={n}").text for n in range(2, pages + 1))
+
+
+def listed_ids(page: str) -> list[str]:
+    return re.findall(r'<tr id="doc-[^"]*" data-id="([^"]*)"', page)
+
+
+def test_picks_and_shares_made_in_chat_show_on_the_page_and_sort_it(admin, site):
+    wx = WeChatServer(site.test_client(), TOKEN, AES_KEY, APPID)
+    store = site.extensions["caselink"].store
+    strategy, newest = entry(site, "一页纸社交媒体策略"), entry(site, listed_titles(site)[0])
+    client, staff = new_openid("client"), new_openid("emp")
+    store.people.set_role(staff, "employee", name="王小明")
+    before = every_page(admin)
+    assert figures(before, strategy) == {"选中": 0, "分享": 0}
+    number = titles(wx, client, "社交媒体策略").index(strategy["title"]) + 1
+    assert wx.text(client, str(number)).article["Title"] == strategy["title"]
+    assert wx.text(client, str(number)).article["Title"] == strategy["title"]  # the same card again today: one pick
+    number = titles(wx, staff, "社交媒体策略").index(strategy["title"]) + 1
+    assert wx.text(staff, f"第{number}个").article["Title"] == strategy["title"]
+    assert "朋友圈" in wx.text(staff, f"分享 {number}").text
+    wx.text(client, "最新")
+    assert wx.text(client, "1").article["Title"] == newest["title"]  # a pick from any list counts
+    page = every_page(admin)
+    assert figures(page, strategy) == {"选中": 2, "分享": 1}
+    assert figures(page, newest) == {"选中": 1, "分享": 0}
+    by_picks = admin.get("/admin/content?sort=picks").text
+    assert listed_ids(by_picks)[:2] == [strategy["id"], newest["id"]]
+    assert 'aria-sort="descending"' in by_picks
+    by_shares = admin.get("/admin/content?sort=shares&kind=article").text
+    assert listed_ids(by_shares)[0] == strategy["id"]
+    assert listed_ids(every_page(admin, "sort=nonsense")) == listed_ids(before)  # newest first
+
+
+def listed_titles(app) -> list[str]:
+    """Titles a client sees under 最新, newest first."""
+    searcher = app.extensions["caselink"].index.searcher()
+    return [hit.title for hit in searcher.latest(audience="client", limit=5)]
+
+
 def test_every_content_form_needs_its_csrf_token(admin, site):
     doc = entry(site, "一页纸社交媒体策略")
     refused = admin.post("/admin/content/set", {"doc_id": doc["id"], "action": "hide"}, token=False)

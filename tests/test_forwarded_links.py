@@ -9,7 +9,7 @@ import re
 import pytest
 import redis
 
-from bot import texts
+from bot import shares, texts
 from bot.chat.forwarding import index_failed_note
 from bot.links import ResultLink, make_token
 from config.errors import CaseLinkError
@@ -158,10 +158,18 @@ def test_an_article_answered_internal_is_never_seen_by_a_client(wx, app, public)
     for words in ("直播复盘", "直播复盘方法", "转化漏斗", "最新", "文章", "文章 直播复盘", "更多"):
         assert title not in titles(wx, client, words), words
     for number in range(1, 8):
-        reply = wx.text(client, str(number))
-        assert title not in reply.body
+        for typed in (str(number), f"分享 {number}"):
+            assert title not in wx.text(client, typed).body, typed
     assert title in titles(wx, ADMIN, "直播复盘") and title in titles(wx, ADMIN, "最新")
     svc = app.extensions["caselink"]
+    doc = next(h for h in svc.index.searcher().search("直播复盘", audience="employee").hits if h.title == title)
+    secret = svc.settings.secret_key
+    for path in (  # its share kit and counted link, even signed, as a client would be sent them
+        f"/k/{shares.make_kit_token(secret, shares.KitLink(doc.id, 'abc1234567', counts=True))}",
+        f"/s/{shares.make_share_token(secret, doc.id, 'abc1234567')}",
+    ):
+        page = app.test_client().get(path)
+        assert page.status_code == 404 and title not in page.text and "Location" not in page.headers
     for audience in ("client", "employee"):  # a link a client was given, or an employee's opened by a client
         token = make_token(svc.settings.secret_key, ResultLink("直播复盘", audience, None, None, "x"))
         page = app.test_client().get(f"/r/{token}")

@@ -34,10 +34,10 @@ def make_bot(tmp_path, redis_url):
 
     apps = []
 
-    def make(extra: dict | None = None) -> WeChatServer:
+    def make(extra: dict | None = None, **env: str) -> WeChatServer:
         content = blog(tmp_path / f"site{len(apps)}", extra)
         settings = make_bot_settings(
-            tmp_path / f"bot{len(apps)}", redis_url, content.parent / "index", CONTENT_DIR=str(content)
+            tmp_path / f"bot{len(apps)}", redis_url, content.parent / "index", CONTENT_DIR=str(content), **env
         )
         rebuild(settings)
         apps.append(create_app(settings))
@@ -82,3 +82,26 @@ def test_posts_tagged_as_cases_are_cases_through_the_group_rule(make_bot):
     assert reply.startswith("最新案例：") and titles(reply) == ["一个客户的个人品牌故事"]
     found = wx.text(new_openid(), "案例 个人品牌").text
     assert titles(found) == ["一个客户的个人品牌故事"]
+
+
+DESK_CONTACT = "想了解我们做过的案例，欢迎联系：电话 0571-8765 4321 · hello@qingteng.example"  # config/replies.yaml
+
+
+@pytest.mark.parametrize("typed", ["案例 个人品牌", "案例", "最新案例"])
+def test_articles_shown_instead_of_cases_end_with_how_to_ask_for_cases(make_bot, typed):
+    reply = make_bot().text(new_openid(), typed).text
+    listed, _, after = reply.rpartition("</a>")
+    assert DESK_CONTACT in after and DESK_CONTACT not in listed  # after the list, before the hint
+    assert after.strip().endswith("。") and texts.LIST_HINT in after
+
+
+def test_the_contact_line_setting_is_what_it_says(make_bot):
+    wx = make_bot(CONTACT_LINE="微信 qingteng-hello")
+    reply = wx.text(new_openid(), "案例 个人品牌").text
+    assert "想了解我们做过的案例，欢迎联系：微信 qingteng-hello" in reply and "0571" not in reply
+
+
+def test_a_case_that_is_found_needs_no_contact_line(make_bot):
+    wx = make_bot({"2024-1-4-story.md": ("一个客户的个人品牌故事", "[案例, 个人品牌]", "客户故事。")})
+    for typed in ("案例 个人品牌", "案例"):
+        assert "欢迎联系" not in wx.text(new_openid(), typed).text

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot import links
+from bot import links, shares
 from config.errors import ConfigError
 from tests.bot_fixtures import make_bot_settings
 from tests.conftest import make_settings
@@ -18,8 +18,15 @@ LINE = "电话 0571-8765 4321 · 微信 qingteng-hello"
 COMPANY = {"ACCOUNT_NAME": "青藤互动", "ACCOUNT_QR_URL": QR, "CONTACT_LINE": LINE}
 
 
+SECRET = "caselink-test-secret-key"
+
+
 def token(query: str) -> str:
-    return links.make_token("caselink-test-secret-key", links.ResultLink(query, "client"))
+    return links.make_token(SECRET, links.ResultLink(query, "client"))
+
+
+def kit(doc_id: str) -> str:
+    return shares.make_kit_token(SECRET, shares.KitLink(doc_id, "abc1234567"))
 
 
 @pytest.fixture
@@ -44,6 +51,9 @@ def company_block(html: str) -> str:
         (f"/r/{token('私域流量')}", 200),
         (f"/r/{expired_token()}", 410),
         (f"/r/{token('私域流量')[:-4]}AAAA", 403),
+        (f"/k/{kit('cases/hotpot-booking-mini-program')}", 200),  # the share kit (issue 11)
+        (f"/k/{kit('cases/hotpot-booking-mini-program')[:-4]}AAAA", 403),
+        (f"/k/{kit('cases/no-such-case')}", 404),
     ],
     ids=["results", "expired", "tampered"],  # the tokens hold the time: ids must not (xdist workers compare them)
 )
@@ -54,7 +64,7 @@ def test_every_page_says_whose_it_is_how_to_follow_and_how_to_reach_them(client,
     assert "来自公众号「青藤互动」" in block
     assert f'<img src="{QR}" alt="青藤互动的二维码"' in block and "长按二维码关注" in block
     assert "联系我们：电话 0571-8765 4321 · 微信 qingteng-hello" in block
-    assert "img-src 'self' https: data:" in page.headers["Content-Security-Policy"]
+    assert "img-src 'self' https: data:" in page.headers["Content-Security-Policy"]  # a QR under /static too
 
 
 def test_without_settings_the_contact_comes_from_the_front_desk(tmp_path, redis_url, sample_settings):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot import teaching, texts
 from bot.chat import router, search_log
+from bot.chat.frontdesk.desk import contact_line
 from bot.chat.help import help_for
 from bot.chat.replies import Reply, Text, escape, fit_list, shorten
 from bot.links import results_url
@@ -154,27 +155,31 @@ def _search_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
             head = texts.FOUND_STRONG.format(strong=result.strong, rest=result.total - result.strong, query=label)
         if result.corrected:
             head += texts.CORRECTED.format(corrected=escape(shorten(result.corrected, 20)))
+    note = ""
     if session.get("instead") and fresh:
         head = texts.NO_CASES_FOUND.format(query=label) + "\n" + head
-    text, shown = _fit_search_page(ctx, session, offset, head, result)
+        note = _ask_us_for_cases(ctx)
+    text, shown = _fit_search_page(ctx, session, offset, head, result, note)
     _remember(session, offset, [h.id for h in result.hits[:shown]], total=result.total)
     ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
     return Text(text)
 
 
-def _fit_search_page(ctx: Context, session: dict, offset: int, head: str, result) -> tuple[str, int]:
-    """The page's text within 2048 bytes; when hits remain unseen, end with a link to all of them.
+def _fit_search_page(ctx: Context, session: dict, offset: int, head: str, result, note: str = "") -> tuple[str, int]:
+    """The page's text within 2048 bytes (``note`` after the list); when hits remain unseen, end with a
+    link to all of them.
 
     The link line is part of the tail that ``fit_list`` keeps room for, so results are trimmed
     to make space for it, never the link cut.
     """
     first = offset + 1
-    text, shown = fit_list(head, result.hits, first, _hint(ctx, offset + len(result.hits) < result.total))
+    tail = "\n".join(part for part in (note, _hint(ctx, offset + len(result.hits) < result.total)) if part)
+    text, shown = fit_list(head, result.hits, first, tail)
     if offset + shown < result.total:
         url = results_url(ctx.services, ctx.openid, ctx.audience, session["q"], session["kind"], session["tag"])
         link = texts.RESULTS_LINK.format(url=url, total=result.total) if url else ""
-        tail = "\n".join(part for part in (_hint(ctx, True), link) if part)
+        tail = "\n".join(part for part in (note, _hint(ctx, True), link) if part)
         text, shown = fit_list(head, result.hits, first, tail)
     return text, shown
 
@@ -193,9 +198,11 @@ def _latest_page(ctx: Context, session: dict, offset: int | None = None) -> Repl
     if not page:
         return Text(texts.NO_CONTENT if offset == 0 else texts.NO_MORE.format(query="最新"))
     head = texts.LATEST.format(kind=texts.KIND_NAMES.get(session["kind"], "内容"))
+    tail = _hint(ctx, len(hits) > offset + PAGE_SIZE)
     if session.get("instead") and offset == 0:
         head = texts.NO_CASES
-    text, shown = fit_list(head, page, offset + 1, _hint(ctx, len(hits) > offset + PAGE_SIZE))
+        tail = "\n".join(part for part in (_ask_us_for_cases(ctx), tail) if part)
+    text, shown = fit_list(head, page, offset + 1, tail)
     _remember(session, offset, [h.id for h in page[:shown]])
     ctx.store.sessions.save(ctx.openid, session)
     ctx.hits = shown
@@ -208,6 +215,12 @@ def _articles_instead(ctx: Context, session: dict, result) -> Reply:
     ctx.services.metrics.count_search(result.total, result.weak)
     ctx.outcome = "none"
     return _search_page(ctx, {**session, "kind": None, "instead": "case", "next": 0, "ids": []})
+
+
+def _ask_us_for_cases(ctx: Context) -> str:
+    """After the articles shown instead of cases: how to ask the company for cases, when it says how."""
+    contact = contact_line(ctx.services)
+    return texts.NO_CASES_CONTACT.format(contact=escape(contact)) if contact else ""
 
 
 def _remember(session: dict, offset: int, ids: list[str], **extra) -> None:

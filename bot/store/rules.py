@@ -6,7 +6,10 @@ caselink:rules:version          raised by every change; each worker keeps the ru
 caselink:rules:picks:<key>      hash, document id → "score time": picks for one query key, decayed
                                 to that time; dropped 90 days after its last pick
 caselink:rules:picked           zset, query key → time of its last pick: bounds how many are kept
-caselink:rules:seen:<user>:<h>  one pick counted per user, query and document a day
+caselink:pickseen:<user>:<h>    one pick counted per user, query and document a day
+caselink:rules:docpicks         hash, document id → times it was picked from any list (durable: the
+                                content page's 选中 column); one a day per user and document, counted
+                                under ``pickseen:<user>:doc:<h>``
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ if extra > 0 then
   for i = 1, #gone, 2 do redis.call('DEL', ARGV[8] .. gone[i]) end
 end
 return 1
+"""
+
+
+# One pick of a document from any list (search, 最新, #tag), once a day per user and document.
+# KEYS: seen, docpicks; ARGV: doc, once per
+RECORD_DOC_PICK = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[2]) then return 0 end
+return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 """
 
 
@@ -172,6 +183,20 @@ class Rules:
         if self._db.in_unit:  # with the message's other writes
             return self._db.write(lambda pipe: pipe.eval(RECORD_PICK, len(keys), *keys, *args))
         return bool(self._db.call(lambda r: r.eval(RECORD_PICK, len(keys), *keys, *args), False))
+
+    def record_doc_pick(self, doc_id: str, user: str) -> bool:
+        """Count that ``user`` picked ``doc_id`` from a list (once a day); False without Redis."""
+        digest = hashlib.sha1(doc_id.encode()).hexdigest()[:16]
+        keys = [self._db.key("pickseen", user, "doc", digest), self._key("docpicks")]
+        args = [doc_id, PICK_ONCE_PER]
+        if self._db.in_unit:  # with the message's other writes
+            return self._db.write(lambda pipe: pipe.eval(RECORD_DOC_PICK, len(keys), *keys, *args))
+        return self._db.call(lambda r: r.eval(RECORD_DOC_PICK, len(keys), *keys, *args), None) is not None
+
+    def doc_picks(self) -> dict[str, int]:
+        """How often each document was picked from a list, by document id ({} without Redis)."""
+        raw = self._db.call(lambda r: r.hgetall(self._key("docpicks")), {})
+        return {doc.decode("utf-8"): int(count) for doc, count in raw.items()}
 
     def picks(self, query_key: str, now: float | None = None) -> dict[str, float]:
         """Decayed pick counts by document id for one query key."""

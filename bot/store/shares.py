@@ -6,6 +6,7 @@
     caselink:shares:uopens:<yyyymmdd>:<who>   HyperLogLog of viewer+document opened through a sharer's links
     caselink:shares:dayopens:<yyyymmdd>       HyperLogLog of viewer+document, all documents (the chart)
     caselink:shares:opened:<yyyymmdd>         set of documents / ``openers:`` set of sharers opened that day
+    caselink:shares:total                     hash doc id → shares ever (the content page's column)
     caselink:shares:docs                      hash doc id → title (titles outlive the index)
     caselink:shares:sharers                   hash sharer → openid (to show the employee's name)
     caselink:sharedup:<yyyymmdd>              set of sharer+document already counted that day (2 days)
@@ -61,6 +62,7 @@ class Shares:
             pipe = r.pipeline()
             pipe.hincrby(key("shares", "day", day), doc_id, 1)
             pipe.hincrby(key("shares", "byuser", day), sharer, 1)
+            pipe.hincrby(key("shares", "total"), doc_id, 1)
             pipe.execute()
             return True
 
@@ -82,6 +84,11 @@ class Shares:
             pipe.execute()
 
         self._db.call(record, None)
+
+    def totals(self) -> dict[str, int]:
+        """Shares of every document ever shared, by document id ({} without Redis)."""
+        raw = self._db.call(lambda r: r.hgetall(self._db.key("shares", "total")), {})
+        return {doc.decode("utf-8"): int(count) for doc, count in raw.items()}
 
     def report(self, days: int) -> dict[str, Any]:
         """The last ``days`` days: shares and opens per document and per sharer, and per day for a chart.

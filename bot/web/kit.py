@@ -16,13 +16,14 @@ from flask import Blueprint, Response, render_template, request
 from bot import shares, texts
 from bot.links import LinkRefused
 from bot.services import services
-from bot.web.results import refusal
+from bot.web.results import company, refusal
 from config.errors import IndexNotReady
 from creative import weibo_length
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("kit", __name__)
+bp.context_processor(company)  # the kit, gone and refused pages say whose they are, as results pages do
 
 GONE = ("内容已下线", "这篇内容已经下线，或只供内部参考，不能分享。请在公众号里重新搜索。")
 
@@ -58,7 +59,6 @@ def kit_page(token: str) -> Response:
         url=hit.url,
         forms=kit.forms(),
         weibo_length=weibo_length(kit.weibo),
-        company=svc.settings.company_name,
         note="",
         nonce=nonce,
     )
@@ -73,7 +73,7 @@ def _secured(response: Response, nonce: str) -> Response:
             "Referrer-Policy": "strict-origin-when-cross-origin",  # the token stays on this site
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": (
-                f"default-src 'none'; {script}style-src 'unsafe-inline'; img-src https: data:; "
+                f"default-src 'none'; {script}style-src 'unsafe-inline'; img-src 'self' https: data:; "
                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
             ),
         }

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from bot import shares, teaching, texts
 from bot.access import role_of
+from bot.chat.frontdesk.desk import contact_line
 from bot.chat.replies import shorten
 from bot.links import LinkRefused, ResultLink, read_token
 from bot.services import Services, services
@@ -202,21 +203,9 @@ def company() -> dict:
         "company": {
             "name": settings.account_name or settings.company_name,
             "qr": settings.account_qr_url,
-            "contact": settings.contact_line or _desk_contact(svc),
+            "contact": contact_line(svc),
         }
     }
-
-
-def _desk_contact(svc: Services) -> str:
-    from bot.chat.frontdesk.desk import current
-
-    try:  # a refusal page must render even when the front desk cannot be read
-        contact = current(svc).contact
-    except Exception:
-        log.exception("结果页读不到联系方式")
-        return ""
-    parts = [f"电话 {contact['phone']}" if contact.get("phone") else "", contact.get("email", "")]
-    return " · ".join(p for p in parts if p)
 
 
 def refusal(status: int) -> Response:

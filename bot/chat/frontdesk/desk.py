@@ -97,3 +97,16 @@ def _parsed(slot: str, raw: bytes) -> Desk:
     with _lock:
         _cache[slot] = (raw, desk)
     return desk
+
+
+def contact_line(services: Services) -> str:
+    """One line on how to reach the company: CONTACT_LINE, else the front desk's phone and email ("" if none)."""
+    if services.settings.contact_line:
+        return services.settings.contact_line
+    try:  # a page or a reply must go out even when the front desk cannot be read
+        contact = current(services).contact
+    except Exception:
+        log.exception("读不到固定回复里的联系方式")
+        return ""
+    parts = [f"电话 {contact['phone']}" if contact.get("phone") else "", contact.get("email", "")]
+    return " · ".join(p for p in parts if p)

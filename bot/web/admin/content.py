@@ -57,22 +57,40 @@ DONE = {
 
 @dataclass(frozen=True)
 class Column:
-    """An extra per-document figure on the page (picks, shares …): ``counts(services, ids) -> {id: n}``."""
+    """An extra per-document figure on the page: ``counts(services) -> {id: n}`` for every document in
+    one Redis read (the whole list can then be sorted by it, at the same cost as one page)."""
 
+    key: str  # ?sort=<key>
     label: str
-    counts: Callable[[Services, list[str]], dict[str, int]]
+    counts: Callable[[Services], dict[str, int]]
+    note: str = ""
 
 
-# Extension point: a store that counts something per document adds its column here, e.g.
-# COLUMNS.append(Column("分享", lambda svc, ids: svc.store.shares.counts(ids))).
-COLUMNS: list[Column] = []
+# Extension point: a store that counts something per document adds its column here.
+COLUMNS: list[Column] = [
+    Column(
+        "picks",
+        "选中",
+        lambda svc: svc.store.rules.doc_picks(),
+        "用户在结果列表里回复序号打开这篇的次数（同一人同一篇一天算一次）",
+    ),
+    Column(
+        "shares",
+        "分享",
+        lambda svc: svc.store.shares.totals(),
+        "员工取这篇的卡片或分享文案的次数（同一员工同一篇一天算一次）",
+    ),
+]
+FILTERS = ("q", "source", "kind", "visibility")
 
 
 @bp.get("/content")
 def content():
-    """Every document with its source, date, kind, visibility and the admins' overrides."""
+    """Every document with its source, date, kind, visibility, picks, shares and the admins' overrides."""
     svc = services()
-    args = {k: request.args.get(k, "").strip()[:100] for k in ("q", "source", "kind", "visibility")}
+    args = {k: request.args.get(k, "").strip()[:100] for k in FILTERS}
+    sort = request.args.get("sort", "")
+    args["sort"] = sort if any(c.key == sort for c in COLUMNS) else ""
     try:
         overrides = read_overrides(svc.store.content)
         withdrawn = svc.store.content.withdrawn()
@@ -81,10 +99,25 @@ def content():
     catalog = content_catalog(svc.settings.index_dir)
     rows = [_row(e, overrides.get(e["id"])) for e in catalog if e["id"] not in withdrawn]
     rows.sort(key=lambda r: (r["date"], r["title"]), reverse=True)  # newest first
+    figures = [(column, column.counts(svc)) for column in COLUMNS]
+    for column, counts in figures:
+        if column.key == args["sort"]:  # most first; ties stay newest first (the sort is stable)
+            rows.sort(key=lambda r, counts=counts: counts.get(r["id"], 0), reverse=True)
     shown = [r for r in rows if _matches(r, args)]
     page = max(1, request.args.get("page", 1, type=int) or 1)
     visible = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    extra = [(column.label, column.counts(svc, [r["id"] for r in visible])) for column in COLUMNS]
+    kept = {k: v for k, v in args.items() if v and k != "sort"}
+    columns = [
+        {
+            "key": column.key,
+            "label": column.label,
+            "note": column.note,
+            "counts": counts,
+            "link": url_for("admin.content", **kept, sort=column.key),
+            "active": column.key == args["sort"],
+        }
+        for column, counts in figures
+    ]
     return render_template(
         "admin/content.html",
         rows=visible,
@@ -93,9 +126,10 @@ def content():
         page=page,
         pages=max(1, -(-len(shown) // PAGE_SIZE)),
         args=args,
+        newest_link=url_for("admin.content", **kept),
         origins=ORIGINS,
         visibility_filters=VISIBILITY_FILTERS,
-        columns=extra,
+        columns=columns,
         rules=_rules(svc),
         updating=svc.jobs.running(JOB),
     )
@@ -121,7 +155,7 @@ def set_content():
     log.info("内容设置：%s %s（管理后台）", action, doc_id)
     flash(f"《{entry['title']}》" + DONE[action], "ok")
     refresh_index(svc)
-    back = {k: v for k in ("q", "source", "kind", "visibility", "page") if (v := request.form.get(k, "").strip())}
+    back = {k: v for k in (*FILTERS, "sort", "page") if (v := request.form.get(k, "").strip())}
     return redirect(url_for("admin.content", **back) + f"#doc-{_anchor(doc_id)}")
 
 

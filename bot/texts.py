@@ -10,16 +10,21 @@ HELP = (
     "直接发送关键词即可搜索文章和案例，例如：私域流量\n"
     "· 案例 关键词 / 文章 关键词：只看案例或文章\n"
     "· #标签：按标签查找，例如 #品牌\n"
-    "· 更多 / 下一页：翻到下一页\n"
-    "· 回复序号（如 2）：得到可转发的卡片\n"
+    "· 更多 / 上一页：翻页\n"
+    "· 回复序号（如 2，或 2和3）：得到可转发的卡片\n"
     "· 分享 序号（如 分享 2）：得到朋友圈、微博等分享文案\n"
-    "· 标题 品牌 [产品]：5 个标题灵感，回复「换一批」再来 5 个\n"
     "· 最新：看最新发布的内容\n"
-    "· 绑定 邀请码：员工绑定身份\n"
+    "· 联系方式 / 转人工：找我们的同事\n"
     "· 帮助：再看一遍这段说明"
 )
 WELCOME = "欢迎关注！这里可以随时找到我们的文章和案例。\n\n" + HELP
-EMPLOYEE_HELP = HELP + "\n\n你是员工：搜索结果也包含内部资料，转发给客户前请确认是公开内容。"
+# Staff tools are offered to the team; a client who types them still gets them (public content only),
+# but a client's help stays about finding content and reaching a person.
+EMPLOYEE_HELP = (
+    HELP
+    + "\n· 标题 品牌 [产品]：5 个标题灵感，回复「换一批」再来 5 个"
+    + "\n\n你是员工：搜索结果也包含内部资料（标着【内部】），转发给客户前请确认是公开内容。"
+)
 # Admin commands, each line with the command words it explains (a test checks that every admin
 # command registered with bot.chat.router has a line here).
 ADMIN_HELP_LINES = (

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from config.errors import CaseLinkError
 from config.settings import Settings
 from indexer.build import BuildReport, last_report, update
 from indexer.document import Document, Problem
 from indexer.fetch import FetchPolicy
-from indexer.shared import Forwarded, SharedContent
+from indexer.shared import Forwarded, SharedContent, SharedUnavailable
 
-__all__ = ["add_forwarded", "content_catalog", "last_report", "read_article", "withdraw_forwarded"]
+__all__ = ["KeptNotIndexed", "add_forwarded", "content_catalog", "last_report", "read_article", "withdraw_forwarded"]
 
 FORWARD_WAIT = 60.0  # seconds an added article waits for a running build before it gives up
 
@@ -29,10 +30,20 @@ def read_article(url: str, settings: Settings, *, timeout: float) -> Document | 
     return fetch_document(UrlEntry(url), timeout=timeout, policy=FetchPolicy.from_settings(settings))
 
 
+class KeptNotIndexed(CaseLinkError):
+    """A forwarded document was kept in the shared state, but this node's index could not be updated."""
+
+
 def add_forwarded(settings: Settings, doc: Document, *, by: str, shared: SharedContent) -> BuildReport:
-    """Keep a forwarded document in the shared state (every node gets it) and index it here now."""
+    """Keep a forwarded document in the shared state (every node gets it) and index it here now.
+
+    SharedUnavailable means nothing was kept; KeptNotIndexed that it was kept and the next build indexes it.
+    """
     shared.add_forwarded(doc, by=by)
-    return update(settings, wait=FORWARD_WAIT, shared=shared)
+    try:
+        return update(settings, wait=FORWARD_WAIT, shared=shared)
+    except SharedUnavailable as exc:  # Redis went away between keeping it and reading it back for the build
+        raise KeptNotIndexed(str(exc)) from exc
 
 
 def withdraw_forwarded(settings: Settings, doc_id: str, *, by: str, shared: SharedContent) -> Forwarded | None:

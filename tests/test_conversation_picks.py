@@ -117,9 +117,11 @@ def test_a_number_after_the_list_expired_says_so(wechat, redis_url):
     assert wechat.text(user, "2023").text.startswith(("找到", "没有"))
 
 
-def test_without_any_list_ordinals_say_so_and_plain_numbers_search(wechat):
+def test_without_any_list_picks_say_so_and_larger_numbers_search(wechat):
     user = new_openid()
     assert wechat.text(user, "第二个").text == texts.PICK_NO_LIST
+    assert wechat.text(user, "1").text == texts.PICK_NO_LIST  # not "找到 2 条与「1」直接相关"
+    assert wechat.text(user, "5").text == texts.PICK_NO_LIST
     assert wechat.text(user, "12").text.startswith(("找到", "没有"))
 
 

@@ -18,6 +18,7 @@ import redis
 from config.settings import PROJECT_ROOT
 from indexer import (
     Document,
+    KeptNotIndexed,
     SharedContent,
     SharedUnavailable,
     add_forwarded,
@@ -194,3 +195,25 @@ def test_update_works_on_the_generation_that_is_live_when_it_gets_the_lock(small
     assert results["rebuild"].documents == 3
     assert (results["update"].added, results["update"].changed, results["update"].removed) == (0, 0, 0)
     assert results["update"].generation == results["rebuild"].generation
+
+
+def test_a_forward_kept_when_redis_fails_before_the_index_update_says_kept(small, shared, redis_url):
+    """Redis takes the write, then refuses the reads the update needs: the document is kept (the next
+    build indexes it) and the caller is told exactly that, not that nothing was kept."""
+    rebuild(small, shared=shared)
+    admin = redis.Redis.from_url(redis_url)
+    user, password = f"writer-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    # A Redis user that may write the shared state but not read it back: the update's read fails.
+    admin.acl_setuser(user, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all", "-@read"])
+    try:
+        writer = redis.Redis.from_url(redis_url, username=user, password=password)
+        only_writes = SharedContent(writer, prefix=shared.prefix)
+        doc = forwarded(1, "复盘")
+        with pytest.raises(KeptNotIndexed) as failed:
+            add_forwarded(small, doc, by="o-admin", shared=only_writes)
+        assert not isinstance(failed.value, SharedUnavailable) and "Redis" in str(failed.value)
+        assert [item.doc.id for item in shared.forwarded()] == [doc.id]  # kept for the next build
+        update(small, shared=shared)
+        assert doc.title in [hit.title for hit in open_searcher(small.index_dir).search("复盘").hits]
+    finally:
+        admin.acl_deluser(user)

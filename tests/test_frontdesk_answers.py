@@ -58,6 +58,7 @@ def searched(store) -> list[str]:
     ("typed", "rule"),
     [
         ("联系方式", None),
+        ("怎么联系你们？", None),
         ("怎么收费", "收费"),
         ("请问怎么收费？", "收费"),
         ("地址", "地址"),
@@ -75,6 +76,8 @@ def searched(store) -> list[str]:
         ("。。。", "表情和标点"),
         ("😊😊", "表情和标点"),
         ("工作时间", "工作时间"),
+        ("请问地址在哪里？", "地址"),
+        ("你们收费贵吗", "收费"),
     ],
 )
 def test_a_new_client_gets_the_configured_answer_not_a_content_list(wechat, store, typed, rule):
@@ -87,6 +90,15 @@ def test_a_new_client_gets_the_configured_answer_not_a_content_list(wechat, stor
     assert not NUMBERED.search(reply)
     assert "找到" not in reply and "没有找到" not in reply
     assert searched(store) == []  # small talk and fixed answers are not searches
+
+
+def test_the_shipped_rules_pass_the_checks_the_dashboard_applies():
+    import bot.chat  # noqa: F401  (registers the commands a keyword may not be)
+    from bot.chat import router
+    from bot.chat.frontdesk.checks import check_rule
+
+    for rule in DEFAULTS.rules:
+        assert check_rule(rule, DEFAULTS.rules, router.COMMANDS, {}) == [], rule.name
 
 
 def test_the_recruiting_rule_is_one_card(wechat):

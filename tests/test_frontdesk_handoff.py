@@ -61,7 +61,7 @@ def closed_today(services) -> str:
     return f"（{DAY_NAMES[tomorrow]} 9:30–18:30），同事会在明天 9:30后回复你"
 
 
-@pytest.mark.parametrize("typed", ["转人工", "人工", "客服", "人工客服！"])
+@pytest.mark.parametrize("typed", ["转人工", "人工", "客服", "人工客服！", "我要投诉"])
 def test_asking_for_a_person_in_working_hours_gives_the_contact_card(wechat, services, typed):
     open_all_day(services)
     reply = wechat.text(new_openid(), typed).text

@@ -112,6 +112,12 @@ def test_a_client_asks_for_cooperation_and_every_admin_sees_the_lead(wechat, api
         ("+86 139-0000-1111", None, "13900001111"),
         ("8613900001111", None, "13900001111"),
         ("qt_hello2024", None, "qt_hello2024"),
+        ("微信号：qt_hello2024", None, "qt_hello2024"),
+        ("手机 139 0000 1111", None, "13900001111"),
+        ("电话是13900001111", None, "13900001111"),
+        ("wx: qt_hello2024", None, "qt_hello2024"),
+        ("wxid_qt2024hello", None, "wxid_qt2024hello"),
+        ("微信", form.BAD_CONTACT, None),
     ],
 )
 def test_contact_formats(wechat, store, typed, problem, kept):
@@ -165,6 +171,15 @@ def test_a_command_in_the_middle_is_answered_and_the_form_waits(wechat):
     fill(wechat, user, ["合作", "周九"])
     assert wechat.text(user, "帮助").text.startswith("直接发送关键词")
     assert wechat.text(user, "周氏餐饮").text == form.QUESTIONS["contact"]
+
+
+def test_asking_for_a_person_in_the_middle_closes_the_form_and_hands_off(wechat, store):
+    user = new_openid()
+    fill(wechat, user, ["合作", "周九"])
+    reply = wechat.text(user, "转人工").text
+    assert "电话：0571-8765 4321" in reply and form.QUESTIONS["contact"] not in reply
+    assert store.flows.get(user) is None
+    assert store.leads.recent() == []
 
 
 def test_duplicates_and_too_many_leads_are_kept_out(wechat, store):

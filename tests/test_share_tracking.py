@@ -174,5 +174,18 @@ def test_an_empty_window_says_so(app):
     assert "这段时间还没有人分享" in page and page.count('class="bar shares"') == 7
 
 
+def test_content_shared_but_never_opened_is_not_listed_as_most_opened(wechat, store, app):
+    user = employee(store)
+    wechat.text(user, "火锅 小程序")
+    wechat.text(user, "分享 1")
+    admin = Admin(app)
+    admin.login()
+    page = admin.get("/admin/shares").text
+    opened = re.search(r'<section class="card" id="most-opened">(.*?)</section>', page, re.S).group(1)
+    assert "这段时间还没有人打开分享的链接" in opened and "蜀香阁" not in opened
+    shared = re.search(r'<section class="card" id="most-shared">(.*?)</section>', page, re.S).group(1)
+    assert "蜀香阁" in shared
+
+
 def test_help_and_texts_name_the_commands():
     assert "分享 序号" in texts.HELP and "标题 品牌" in texts.HELP

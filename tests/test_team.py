@@ -45,8 +45,12 @@ def test_help_is_shown_for_the_role(wechat):
     client, employee, admin = new_openid("client"), new_openid("employee"), new_openid("admin")
     bind(wechat, employee, wechat.text(ADMIN, "邀请").text)
     bind(wechat, admin, wechat.text(ADMIN, "邀请 管理员").text)
-    assert wechat.text(client, "帮助").text == texts.HELP
+    client_help = wechat.text(client, "帮助").text
+    assert client_help == texts.HELP
+    # A client is told how to reach a person, not about the team's tools or binding.
+    assert "转人工" in client_help and "标题" not in client_help and "绑定" not in client_help
     assert wechat.text(employee, "帮助").text == texts.EMPLOYEE_HELP
+    assert "标题 品牌" in texts.EMPLOYEE_HELP and "【内部】" in texts.EMPLOYEE_HELP
     assert wechat.text(employee, "?").text == texts.EMPLOYEE_HELP
     for who in (ADMIN, admin):
         shown = wechat.text(who, "帮助").text

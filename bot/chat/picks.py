@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import teaching, texts
 from bot.chat import router
-from bot.chat.conversation import MAX_REMEMBERED, search
+from bot.chat.conversation import MAX_REMEMBERED, PAGE_SIZE, search
 from bot.chat.picking import is_plain_number, parse_picks
 from bot.chat.replies import Reply, Text, hit_line
 from bot.chat.sharing import card_for
@@ -24,9 +24,11 @@ def number(ctx: Context, text: str) -> Reply | None:
     plain = is_plain_number(text)
     session = ctx.store.sessions.get(ctx.openid)
     if session is None:
-        if plain and (numbers[0] > MAX_REMEMBERED or not ctx.store.sessions.had_list(ctx.openid)):
-            return None  # 2023, 618: a search
-        return Text(texts.PICK_EXPIRED if ctx.store.sessions.had_list(ctx.openid) else texts.PICK_NO_LIST)
+        had_list = ctx.store.sessions.had_list(ctx.openid)
+        # 2023, 618: a search; but 1–5 with no list at all is a pick from a page the user expected to see
+        if plain and (numbers[0] > MAX_REMEMBERED or (not had_list and numbers[0] > PAGE_SIZE)):
+            return None
+        return Text(texts.PICK_EXPIRED if had_list else texts.PICK_NO_LIST)
     known = max(len(session["ids"]), session.get("total", 0) if session.get("mode") == "search" else 0)
     beyond = [n for n in numbers if n > known]
     if beyond:

@@ -15,6 +15,7 @@ from bot.chat import router
 from bot.chat.frontdesk import notify
 from bot.chat.frontdesk.answers import action, contact_text
 from bot.chat.frontdesk.desk import Desk
+from bot.chat.frontdesk.desk import current as current_desk
 from bot.chat.frontdesk.hours import hours_or_default
 from bot.chat.frontdesk.rules import Rule, is_symbols
 from bot.chat.replies import Reply, Text
@@ -44,6 +45,12 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 WECHAT_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{5,19}$")
 BAD_CONTACT = (
     "没看懂这个联系方式。请发 11 位手机号（如 13812345678），或微信号（6–20 位，字母开头，可以有数字、下划线、减号）。"
+)
+# What people write before the number or ID (「微信号：qt_hello」, 「手机 138…」); a Latin label needs a
+# separator after it, so an ID like wxid_… keeps its first letters.
+CONTACT_LABEL = re.compile(
+    r"^(?:我的)?(?:(?:手机号码|手机号|手机|电话号码|联系电话|电话|微信号|微信)\s*(?:是|[:：])?|(?:vx|wx|tel)\s*[:：\s])\s*",
+    re.IGNORECASE,
 )
 BAD_MOBILE = "手机号应该是 11 位、以 1 开头的数字，请再发一次（也可以发微信号）。"
 
@@ -84,7 +91,8 @@ def check(step: str, text: str) -> tuple[str, str | None]:
 
 
 def check_contact(text: str) -> tuple[str, str | None]:
-    """A mainland mobile number (spaces, dashes and +86 allowed) or a WeChat ID."""
+    """A mainland mobile number (spaces, dashes and +86 allowed) or a WeChat ID, with or without a label."""
+    text = CONTACT_LABEL.sub("", text, count=1).strip()
     digits = re.sub(r"[\s\-()（）]", "", text)
     digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
     if MOBILE.match(digits):
@@ -105,6 +113,10 @@ def step(ctx: Context, text: str, data: dict[str, Any]) -> Reply | None:
     command = router.COMMANDS.get(text.partition(" ")[0])
     if command is not None and (ctx.is_admin or not command.admin):
         return None  # 帮助, 更多 … answered as usual; the form waits for its answer
+    rule = current_desk(ctx.services).exact(text, ctx.audience)
+    if rule is not None and rule.kind == "action" and rule.action == "handoff":
+        ctx.store.flows.end(ctx.openid)
+        return None  # 转人工 is not a name: the person asked for someone, the hand-off answers
     current = data.get("step") if data.get("step") in STEPS else "name"
     # Names and needs are kept as written (張三 stays 張三, a full-width comma stays); the phone number
     # is read from the normalised text (full-width digits).
@@ -124,9 +136,7 @@ def step(ctx: Context, text: str, data: dict[str, Any]) -> Reply | None:
 
 def submit(ctx: Context, answers: dict[str, str]) -> Reply:
     """Store a finished form and push it to the admins."""
-    from bot.chat.frontdesk.desk import current
-
-    desk = current(ctx.services)
+    desk = current_desk(ctx.services)
     leads = ctx.store.leads
     if not leads.first_time(ctx.openid, answers["contact"], answers["need"]):
         return Text(DUPLICATE)

@@ -32,6 +32,8 @@ def shares():
     days = _days()
     report = services().store.shares.report(days)
     docs = [{"id": doc_id, **row} for doc_id, row in report["docs"].items()]
+    # Only what someone opened: a row of 0 would hide the page's "nobody opened yet" line.
+    opened = [row for row in docs if row["opens"]]
     return render_template(
         "admin/shares.html",
         days=days,
@@ -40,7 +42,7 @@ def shares():
         total_shares=sum(row["shares"] for row in docs),
         total_opens=sum(opens for _, _, opens in report["days"]),
         most_shared=sorted(docs, key=lambda r: (-r["shares"], -r["opens"], r["title"]))[:TOP],
-        most_opened=sorted(docs, key=lambda r: (-r["opens"], -r["shares"], r["title"]))[:TOP],
+        most_opened=sorted(opened, key=lambda r: (-r["opens"], -r["shares"], r["title"]))[:TOP],
         people=_people(report["sharers"]),
     )
 

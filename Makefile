@@ -34,9 +34,10 @@ $(CLIENT)/node_modules: $(CLIENT)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd $(CLIENT) && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the independent-client test will be skipped"; fi
 
-# The whole suite: lint, then pytest (which starts its own redis-server when REDIS_URL is unset).
+# The whole suite: lint, then pytest on one worker per core (pytest-xdist), each module on one worker so
+# its browser or gunicorn starts once; each worker starts its own redis-server when REDIS_URL is unset.
 test: lint $(CLIENT)/node_modules
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadfile
 
 # Refresh the README's screenshots (browser tests write them to docs/screenshots).
 screenshots: $(STAMP)

@@ -24,6 +24,16 @@ def search(sizes: str, workdir: Path | None, reuse: bool, prototype: bool) -> No
     run([int(s) for s in sizes.split(",") if s.strip()], workdir, echo=click.echo, reuse=reuse, prototype=prototype)
 
 
+@main.command()
+@click.option("--docs", default=10_000, show_default=True, help="documents in the generated corpus")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="keep the corpus and index here")
+def build(docs: int, workdir: Path | None) -> None:
+    """Full build CPU per document and its serial part, one changed document's way to searches, cold start."""
+    from bench.build_bench import run
+
+    run(docs, workdir, echo=click.echo)
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(s) for s in text.split(",") if s.strip())
 

@@ -27,7 +27,7 @@ from indexer.lock import build_lock
 from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
 from indexer.shared import SharedContent
-from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary
+from indexer.spelling import audience_maps, build_pinyin_map, internal_vocabulary, reading_of
 from indexer.text import fold
 from indexer.writer import write_parallel, write_serial
 
@@ -117,12 +117,21 @@ def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: Shar
     # Large builds write one segment per core in forked processes (no final merge, which would
     # serialise the work again); small ones are not worth the fork (indexer.writer).
     docs = found.documents
+    ready = None
     if len(docs) >= PARALLEL_FROM and BUILD_PROCS > 1:
-        vocabulary = write_parallel(ix, docs, _fields, BUILD_PROCS, progress, limitmb=WRITER_MB // BUILD_PROCS)
+        vocabulary, ready = write_parallel(
+            ix,
+            docs,
+            _fields,
+            BUILD_PROCS,
+            progress,
+            limitmb=WRITER_MB // BUILD_PROCS,
+            meanwhile=lambda: _while_writing(docs),
+        )
     else:
         vocabulary = write_serial(ix, docs, _fields, progress, limitmb=WRITER_MB)
     report.added = len(found.documents)
-    return _finish(settings, gen, ix, found, report, start, vocabulary=vocabulary)
+    return _finish(settings, gen, ix, found, report, start, vocabulary=vocabulary, ready=ready)
 
 
 def update(
@@ -150,7 +159,7 @@ def _update(
     settings: Settings, live: Path, progress: Progress | None, wechat, shared: SharedContent | None
 ) -> BuildReport:
     start = time.monotonic()
-    found = gather(settings, wechat, shared)
+    found = gather(settings, wechat, shared, workers=BUILD_PROCS)  # every file is read and hashed again
     old = generations.read_json(live / "docs.json", {}) or {}
     new = {d.id: d.content_hash() for d in found.documents}
     report = BuildReport.of("update", found)
@@ -264,7 +273,9 @@ def _words(per_field: Counter) -> Iterable[tuple[str, int]]:
     return counts.items()
 
 
-def _pinyin_map(ix, documents: list[Document], vocabulary: Counter | None = None) -> dict:
+def _pinyin_map(
+    ix, documents: list[Document], vocabulary: Counter | None = None, internal: dict[str, int] | None = None
+) -> dict:
     # The searcher only ever corrects to a domain word or to a word in MIN_CORRECTION_DF documents;
     # other readings are left out so that every worker holds half the map (13 instead of 29 MB at
     # 10,000 documents). Each reading keeps its most frequent word, so no accepted correction changes.
@@ -274,13 +285,44 @@ def _pinyin_map(ix, documents: list[Document], vocabulary: Counter | None = None
     domain = active_resources().domain_words
     # The writers counted the words as they wrote them (indexer.writer); an update reads them back.
     vocabulary = dict(_vocabulary(ix) if vocabulary is None else _words(vocabulary))
-    internal = internal_vocabulary([d for d in documents if d.visibility == "internal"])
+    if internal is None:
+        internal = _internal_vocabulary(documents)
     public = ((w, df - internal.get(w, 0)) for w, df in vocabulary.items())
 
     def useful(found: dict[str, list]) -> dict[str, list]:
         return {key: best for key, best in found.items() if best[1] >= MIN_CORRECTION_DF or best[0] in domain}
 
-    return audience_maps(useful(build_pinyin_map(vocabulary.items())), useful(build_pinyin_map(public)))
+    readings: dict[str, str] = {}  # both maps read the same words: look each up once
+
+    def reading(word: str) -> str:
+        found = readings.get(word)
+        if found is None:
+            found = readings[word] = reading_of(word)
+        return found
+
+    full = useful(build_pinyin_map(vocabulary.items(), reading=reading))
+    return audience_maps(full, useful(build_pinyin_map(public, reading=reading)))
+
+
+def _internal_vocabulary(documents: list[Document]) -> dict[str, int]:
+    return internal_vocabulary([d for d in documents if d.visibility == "internal"])
+
+
+@dataclass
+class _Ready:
+    """What ``_finish`` needs that does not depend on the index, made while the writers run."""
+
+    internal: dict[str, int]  # the internal documents' words (the client's typo map)
+    hashes: dict[str, str]  # docs.json
+
+
+def _while_writing(documents: list[Document]) -> _Ready:
+    """Work of ``_finish`` done in the parent while the writers run instead of after them, when the
+    parent would leave a core idle: the internal documents' words, the content hashes, and loading
+    the phrase readings the typo map looks up."""
+    from pypinyin.phrases_dict import phrases_dict  # noqa: F401  (~0.5 s to load; reading_of needs it)
+
+    return _Ready(_internal_vocabulary(documents), {d.id: d.content_hash() for d in documents})
 
 
 def _learn_meaning(gen: Path, ix, documents: list[Document]) -> None:
@@ -307,6 +349,7 @@ def _finish(
     start: float,
     kept: dict[str, str] | None = None,
     vocabulary: Counter | None = None,
+    ready: _Ready | None = None,
 ) -> BuildReport:
     documents = found.documents
     catalog.write(gen, found.catalog)
@@ -315,10 +358,11 @@ def _finish(
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary))
+    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary, ready and ready.internal))
     if settings.semantic_channel:
         _learn_meaning(gen, ix, documents)
-    generations.write_json(gen / "docs.json", {**(kept or {}), **{d.id: d.content_hash() for d in documents}})
+    hashes = ready.hashes if ready else {d.id: d.content_hash() for d in documents}
+    generations.write_json(gen / "docs.json", {**(kept or {}), **hashes})
     report.generation = gen.name
     report.documents = ix.doc_count()
     report.seconds = round(time.monotonic() - start, 3)

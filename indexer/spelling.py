@@ -12,7 +12,7 @@ import importlib.util
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,6}$")
@@ -76,17 +76,20 @@ def reading_of(word: str) -> str:
     return "".join(r[0] for r in readings) if all(readings) else ""
 
 
-def build_pinyin_map(vocabulary: Iterable[tuple[str, int]], min_df: int = 1) -> dict[str, list]:
+def build_pinyin_map(
+    vocabulary: Iterable[tuple[str, int]], min_df: int = 1, reading: Callable[[str], str] = reading_of
+) -> dict[str, list]:
     """Map pinyin → [most frequent word, its document frequency] for Chinese words of 2–6 characters.
 
     Indexed words are keyed by their usual reading only; a slip is looked up by every reading of
     its characters (the wrong candidate the IME offered may be read unusually: 次 is also "zi").
+    ``reading`` is ``reading_of`` or a memo of it (a build makes two maps of the same words).
     """
     best: dict[str, list] = {}
     for word, df in vocabulary:
         if df < min_df or not _CJK_WORD.match(word):
             continue
-        key = reading_of(word)
+        key = reading(word)
         if key and (key not in best or df > best[key][1]):
             best[key] = [word, df]
     return best

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import threading
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -96,14 +97,13 @@ class PostingLists:
             self._spill()
         return length
 
-    def iter_postings(self) -> Iterator[tuple]:
-        """Every posting in (field, term, document) order, as Whoosh's field writer wants them."""
+    def iter_lists(self) -> Iterator[tuple]:
+        """Each ``((field, term), documents, weights, values)`` in (field, term) order, counting the vocabulary."""
         vocabulary, counted = self.vocabulary, set(VOCABULARY_FIELDS)
-        for (fieldname, tbytes), docs, (weights, values) in self._merged():
-            if fieldname in counted:
-                vocabulary[(fieldname, tbytes.decode("utf-8"))] = len(docs)
-            for docnum, weight, vbytes in zip(docs, weights, values, strict=True):
-                yield fieldname, tbytes, docnum, weight, vbytes
+        for key, docs, (weights, values) in self._merged():
+            if key[0] in counted:
+                vocabulary[(key[0], key[1].decode("utf-8"))] = len(docs)
+            yield key, docs, weights, values
 
     def cleanup(self) -> None:
         for path in self.runs:
@@ -168,6 +168,9 @@ class _Lengths:
         column = self._lengths.get(fieldname)
         return default if column is None else column[docnum]
 
+    def column(self, fieldname: str) -> list[int] | None:
+        return self._lengths.get(fieldname)
+
 
 class _PostingsWriter(W3PostingsWriter):
     """Whoosh's postings writer, compressing only blocks long enough to gain from it."""
@@ -192,8 +195,45 @@ class _PostingsWriter(W3PostingsWriter):
         terminfo.set_inlined(self._ids, self._weights, self._values)
         return terminfo
 
+    def add_list(self, docs, weights, values, lengths: list[int] | None) -> None:
+        """A whole posting list at once: the blocks, statistics and bytes ``add_posting`` one posting
+        at a time would make (a full block is written only once another posting follows it)."""
+        limit, n = self._blocklimit, len(docs)
+        for start in range(0, n, limit):
+            if start:
+                self._write_block()
+            end = min(n, start + limit)
+            ids = docs[start:end]
+            self._ids = array("I", ids)
+            chunk = weights[start:end]
+            self._weights = array("f", chunk)
+            top = max(chunk)
+            self._maxweight = top if top > 0 else 0
+            self._values = [v for v in values[start:end] if v]
+            if lengths is not None:
+                known = [lengths[d] for d in ids if lengths[d]]
+                if known:
+                    self._minlength, self._maxlength = min(known), max(known)
+
 
 class _FieldWriter(W3FieldWriter):
+    def add_lists(self, schema, lengths: _Lengths | None, lists: Iterator[tuple]) -> None:
+        """``add_postings`` for whole posting lists in (field, term) order (``PostingLists.iter_lists``):
+        per posting, Whoosh's version made four calls and four type checks (a sixth of a build)."""
+        current = None
+        for (fieldname, tbytes), docs, weights, values in lists:
+            if fieldname != current:
+                if current is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                column = lengths.column(fieldname) if lengths is not None else None
+                current = fieldname
+            self.start_term(tbytes)
+            self._postwriter.add_list(docs, weights, values, column)
+            self.finish_term()
+        if current is not None:
+            self.finish_field()
+
     def start_field(self, fieldname: str, fieldobj) -> None:
         super().start_field(fieldname, fieldobj)
         codec = self._codec
@@ -252,7 +292,7 @@ class FastSegmentWriter(SegmentWriter):
         pdr = self.per_document_reader() if self.codec.length_stats else None
         scorable = {name for name in self.pool.fieldnames if name in self.schema and self.schema[name].scorable}
         lengths = _Lengths(pdr, scorable, self.docnum - self.docbase) if pdr is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.add_lists(self.schema, lengths, self.pool.iter_lists())
         self.fieldwriter.close()
         if pdr is not None:
             pdr.close()
@@ -318,14 +358,26 @@ def write_serial(
 
 
 def write_parallel(
-    ix, docs: Sequence, to_fields: Callable[[object], Fields], procs: int, progress=None, limitmb: int = SPILL_MB
-) -> Vocabulary:
+    ix,
+    docs: Sequence,
+    to_fields: Callable[[object], Fields],
+    procs: int,
+    progress=None,
+    limitmb: int = SPILL_MB,
+    meanwhile: Callable[[], object] | None = None,
+) -> Vocabulary | tuple[Vocabulary, object]:
     """Index ``docs`` as ``procs`` segments written by forked processes, committed together; return
-    their vocabulary (documents per field and word, summed over the segments)."""
+    their vocabulary (documents per field and word, summed over the segments).
+
+    ``meanwhile`` runs in the parent while the writers work (a thread started after the fork, so no
+    lock is copied held); with it, ``(vocabulary, what meanwhile returned)`` is returned. Work the
+    parent would do after the writers otherwise leaves a core idle while it runs."""
     ctx = multiprocessing.get_context("fork")  # the shares are inherited, not pickled
     parent = ix.writer()  # holds the index lock and writes the table of contents
     shares = _split(len(docs), procs)
     children = []
+    side: dict[str, object] = {}
+    helper = None
     try:
         for start, end in shares:
             receive, send = ctx.Pipe(duplex=False)
@@ -333,6 +385,9 @@ def write_parallel(
             proc.start()
             send.close()
             children.append((proc, receive))
+        if meanwhile is not None:
+            helper = threading.Thread(target=_run_into, args=(meanwhile, side), name="build-meanwhile", daemon=True)
+            helper.start()
         results = []
         done = 0
         for proc, receive in children:
@@ -361,7 +416,19 @@ def write_parallel(
     total: Vocabulary = Counter()
     for _, vocab in results:
         total.update(vocab)
-    return total
+    if helper is None:
+        return total
+    helper.join()
+    if "error" in side:
+        raise side["error"]
+    return total, side["result"]
+
+
+def _run_into(fn: Callable[[], object], out: dict) -> None:
+    try:
+        out["result"] = fn()
+    except BaseException as exc:  # re-raised by the caller's thread
+        out["error"] = exc
 
 
 def _split(n: int, parts: int) -> list[tuple[int, int]]:

@@ -80,34 +80,87 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+def _start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+    """A redis-server on a free port. The port is only free when we looked: if another process took it
+    meanwhile, our server exits at once, so try another rather than talk to someone else's Redis."""
+    for _ in range(5):
+        port = _free_port()
+        options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        proc = subprocess.Popen(
+            [binary, *options, "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if _serves(proc, port):
+            return proc, port
+        proc.kill()
+        proc.wait(timeout=10)
+    raise RuntimeError("redis-server did not start on a free port (5 tries)")
+
+
+def _serves(proc: subprocess.Popen, port: int, timeout: float = 10.0) -> bool:
+    """Whether ``proc`` itself answers on ``port`` (not another process that took the port first)."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"redis-server did not listen on {port}")
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            return client.info("server")["process_id"] == proc.pid
+        except redis.ConnectionError:
+            time.sleep(0.05)
+        finally:
+            client.close()
+    return False
+
+
+def xdist_worker() -> int:
+    """This pytest-xdist worker's number (gw0 -> 0); 0 when the suite runs in one process."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+# The databases the suite uses on its Redis: 0 for everyday state, 9-12 for modules that empty their own.
+SUITE_DBS = (0, 9, 10, 11, 12)
+
+
+def suite_db(redis_url: str, db: int) -> str:
+    """The URL of the suite's database ``db`` (one of SUITE_DBS) on the server of ``redis_url``.
+
+    Without REDIS_URL every xdist worker starts its own redis-server, so the numbers are used as they are.
+    With REDIS_URL the workers share one server: worker 0 keeps the numbers, and each other worker gets
+    five of the spare databases (15, 14, 13, 8, 7 for worker 1) instead, so no worker sees (or empties)
+    another's state."""
+    if db not in SUITE_DBS:
+        raise ValueError(f"database {db} is not one of the suite's {SUITE_DBS}")
+    base = redis_url.rpartition("/")[0]
+    worker = xdist_worker()
+    if not os.environ.get("REDIS_URL") or worker == 0:
+        return redis_url if db == 0 else f"{base}/{db}"
+    taken = {*SUITE_DBS, int(os.environ["REDIS_URL"].rpartition("/")[2] or 0)}
+    spare = [n for n in range(15, -1, -1) if n not in taken]  # from the top: low numbers are the ones people use
+    mine = spare[(worker - 1) * len(SUITE_DBS) : worker * len(SUITE_DBS)]
+    if len(mine) < len(SUITE_DBS):
+        raise pytest.UsageError("REDIS_URL has databases for 3 xdist workers at most: use -n 2, or unset REDIS_URL")
+    return f"{base}/{mine[SUITE_DBS.index(db)]}"
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker per core, but no more than suite_db has databases for when they share REDIS_URL."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, 3) if os.environ.get("REDIS_URL") else cores
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """A real Redis: REDIS_URL when set, else a private redis-server on a free port."""
+    """A real Redis: REDIS_URL (a database of this xdist worker's) when set, else a private redis-server."""
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        yield suite_db(os.environ["REDIS_URL"], 0)
         return
     binary = shutil.which("redis-server")
     if not binary:
         pytest.skip("no REDIS_URL and no redis-server binary (.ci/run installs it)")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, port = _start_redis(binary, tmp_path_factory.mktemp("redis"))
     try:
-        _wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

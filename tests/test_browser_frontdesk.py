@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.bot_fixtures import AES_KEY, APPID, CHROMIUM, TOKEN, make_bot_settings, new_openid, serve_app
-from tests.conftest import screenshot_dir
+from tests.conftest import screenshot_dir, suite_db
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer
 
@@ -29,7 +29,7 @@ def server(tmp_path_factory, redis_url, sample_settings):
     """The app over real HTTP on its own Redis database, with the WeChat API played locally."""
     from bot import create_app
 
-    url = f"{redis_url.rsplit('/', 1)[0]}/10"
+    url = suite_db(redis_url, 10)
     redis.Redis.from_url(url).flushdb()
     with StubServer(
         {

@@ -51,7 +51,9 @@ def _postings(ix) -> dict:
             while m.is_active():
                 items.append((m.id(), round(m.weight(), 5), bytes(m.value() or b"")))
                 m.next()
-            out[(fieldname, term)] = (info.doc_frequency(), round(info.weight(), 4), items)
+            # the statistics Whoosh's block-quality skipping and BM25 bounds read, as well as the postings
+            stats = (info.min_length(), info.max_length(), round(info.max_weight(), 5), info.min_id(), info.max_id())
+            out[(fieldname, term)] = (info.doc_frequency(), round(info.weight(), 4), stats, items)
     assert out
     return out
 
@@ -107,3 +109,24 @@ def test_files_read_by_several_processes_come_back_in_order(tmp_path):
     parallel = collect_sources(content, workers=2)
     assert [d.to_dict() for d in parallel.documents] == [d.to_dict() for d in serial.documents]
     assert len(parallel.documents) == 1100
+
+
+def test_a_parallel_build_makes_the_typo_map_a_serial_one_makes(tmp_path, documents):
+    # The parallel build counts the internal documents' words in the parent while the writers run and
+    # looks each reading up once; the map must be the one made after the writers from the same vocabulary
+    # (its order decides between words of equal frequency, so the vocabulary is the writers' in both).
+    ix = _new_index(tmp_path / "parallel")
+    vocabulary, ready = write_parallel(ix, documents, _fields, 2, meanwhile=lambda: build._while_writing(documents))
+    assert any(d.visibility == "internal" for d in documents) and ready.internal
+    assert ready.hashes == {d.id: d.content_hash() for d in documents}
+    built = build._pinyin_map(ix, documents, vocabulary, ready.internal)
+    assert built == build._pinyin_map(ix, documents, vocabulary)
+    assert built["all"] and built["client"]
+
+
+def test_a_failure_while_writing_is_raised_after_the_writers(tmp_path, documents):
+    def broken():
+        raise ValueError("meanwhile failed")
+
+    with pytest.raises(ValueError, match="meanwhile failed"):
+        write_parallel(_new_index(tmp_path / "ix"), documents, _fields, 2, meanwhile=broken)

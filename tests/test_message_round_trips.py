@@ -20,6 +20,7 @@ from bot.deadline import MovedToBackground, Watchdog, checkpoint, slow_ahead
 from bot.store import Store, Unit
 from bot.store.connection import GET
 from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.conftest import suite_db
 from tests.wechat_client import WeChatServer
 
 DB = 11  # MONITOR shows the database: this module's Redis traffic is told apart by it
@@ -27,7 +28,7 @@ DB = 11  # MONITOR shows the database: this module's Redis traffic is told apart
 
 @pytest.fixture
 def own_db(redis_url) -> str:
-    url = f"{redis_url.rsplit('/', 1)[0]}/{DB}"
+    url = suite_db(redis_url, DB)
     redis.Redis.from_url(url).flushdb()
     return url
 

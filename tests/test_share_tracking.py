@@ -188,4 +188,4 @@ def test_content_shared_but_never_opened_is_not_listed_as_most_opened(wechat, st
 
 
 def test_help_and_texts_name_the_commands():
-    assert "分享 序号" in texts.HELP and "标题 品牌" in texts.HELP
+    assert "分享 序号" in texts.HELP and "标题 品牌" in texts.EMPLOYEE_HELP

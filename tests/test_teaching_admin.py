@@ -11,6 +11,7 @@ import redis
 
 from bot.web.view import fmt_time
 from tests.bot_fixtures import ADMIN, new_openid
+from tests.conftest import suite_db
 from tests.teaching_helpers import SHUANGWEI_ID, SHUANGWEI_TITLE, forget_rules, listed, unique_word
 from tests.test_admin import ADMIN_TOKEN, Admin, section, text_of
 
@@ -29,7 +30,7 @@ OWN_DB = 12
 def redis_url(redis_url) -> str:
     """A database of this module's own, emptied per test: the hot words page lists the most searched
     words, and the rest of the suite's searches on the shared database would push this test's word out."""
-    url = f"{redis_url.rsplit('/', 1)[0]}/{OWN_DB}"
+    url = suite_db(redis_url, OWN_DB)
     redis.Redis.from_url(url).flushdb()
     return url
 

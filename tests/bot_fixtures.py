@@ -90,6 +90,22 @@ def bot_env() -> dict:
     return {}
 
 
+@contextlib.contextmanager
+def prefixed_store(redis_url: str, label: str) -> Iterator[tuple]:
+    """A Store under a key prefix of its own, with the raw client and the prefix (for tests that read raw
+    keys on the shared Redis); its keys are deleted afterwards."""
+    from bot.store import Store
+
+    prefix = f"caselink-{label}-{uuid.uuid4().hex[:8]}:"
+    client = redis.Redis.from_url(redis_url)
+    try:
+        yield Store(client, prefix=prefix), client, prefix
+    finally:
+        keys = list(client.scan_iter(prefix + "*"))
+        if keys:
+            client.delete(*keys)
+
+
 @pytest.fixture
 def bot_settings(tmp_path, redis_url, sample_settings, bot_env):
     """Bot settings on the shared sample index (read-only) and the suite's Redis."""

@@ -17,7 +17,7 @@ from bot import texts
 from bot.store.admin_sessions import SESSION_IDLE, SESSION_MAX
 from bot.web.admin.auth import MAX_LOGIN_FAILURES
 from indexer import generations
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid, prefixed_store
 from tests.conftest import BROKEN_CONTENT, make_settings
 from tests.stubs import StubServer
 from tests.wechat_client import WeChatServer
@@ -619,16 +619,8 @@ def test_employees_page_names_the_admins_from_the_settings(admin):
 
 @pytest.fixture
 def store(redis_url):
-    import redis
-
-    from bot.store import Store
-
-    prefix = f"caselink-test-{uuid.uuid4().hex[:8]}:"  # raw keys are looked at: keep them apart
-    raw = redis.Redis.from_url(redis_url)
-    yield Store(raw, prefix=prefix), raw, prefix
-    keys = list(raw.scan_iter(prefix + "*"))
-    if keys:
-        raw.delete(*keys)
+    with prefixed_store(redis_url, "test") as made:
+        yield made
 
 
 def test_role_holders_follow_the_role_keys(store):

@@ -19,7 +19,7 @@ from bot.chat.replies import Text, to_dict
 from bot.deadline import MovedToBackground, Watchdog, checkpoint, slow_ahead
 from bot.store import Store, Unit
 from bot.store.connection import GET
-from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid
+from tests.bot_fixtures import AES_KEY, APPID, TOKEN, make_bot_settings, new_openid, prefixed_store
 from tests.conftest import suite_db
 from tests.wechat_client import WeChatServer
 
@@ -132,12 +132,8 @@ def test_a_retry_reads_nothing_and_takes_no_held_answer(bot, own_db):
 
 @pytest.fixture
 def store(redis_url):
-    prefix = f"caselink-unit-{uuid.uuid4().hex[:8]}:"
-    client = redis.Redis.from_url(redis_url)
-    yield Store(client, prefix=prefix), client, prefix
-    keys = list(client.scan_iter(prefix + "*"))
-    if keys:
-        client.delete(*keys)
+    with prefixed_store(redis_url, "unit") as made:
+        yield made
 
 
 def test_a_unit_answers_from_what_was_read_and_holds_writes_until_flushed(store):

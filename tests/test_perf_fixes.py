@@ -10,10 +10,8 @@ import pickle
 import random
 import subprocess
 import sys
-import uuid
 
 import pytest
-import redis
 
 from bot.store import Store
 from bot.store.messages import NEW, PENDING_MARK, REPLAY
@@ -21,6 +19,7 @@ from indexer import generations, mapped
 from indexer.build import rebuild, update
 from indexer.search import MIN_CORRECTION_DF, open_searcher
 from indexer.segment import active_resources
+from tests.bot_fixtures import prefixed_store
 from tests.conftest import make_settings
 from tests.test_lifecycle import write_post
 
@@ -127,12 +126,8 @@ def _root():
 
 @pytest.fixture
 def store(redis_url):
-    prefix = f"caselink-perf-{uuid.uuid4().hex[:8]}:"
-    client = redis.Redis.from_url(redis_url)
-    yield Store(client, prefix=prefix), client, prefix
-    keys = list(client.scan_iter(prefix + "*"))
-    if keys:
-        client.delete(*keys)
+    with prefixed_store(redis_url, "perf") as made:
+        yield made
 
 
 def test_claim_takes_the_nonce_and_the_message_in_one_step(store):

@@ -246,8 +246,8 @@ def rank(
         if grams:
             words.update(m for m, wanted in member_grams if wanted and all(g in grams for g in wanted))
         # The query's own words first: a snippet shows them rather than an expansion's (see snippets)
-        own = sorted((w for w in words if w in own_words), key=len, reverse=True)
-        rest = sorted((w for w in words if w not in own_words), key=len, reverse=True)
+        own = sorted((w for w in words if w in own_words), key=_longest_first)
+        rest = sorted((w for w in words if w not in own_words), key=_longest_first)
         scored.append(Scored(hit.docnum, 0.0, coverage, own + rest, dates[hit.docnum], primary=len(own)))
     sem = semantic_scores(semantic, groups, [s.docnum for s in scored], _admits(searcher, view, filt))
     for docnum, closeness in sem.items():
@@ -296,3 +296,8 @@ def _admits(searcher: WhooshSearcher, view: View, filt):
     """Whether a document the semantic channel proposes is one this search may show."""
     allowed = None if filt is None else set(searcher.docs_for_query(filt))
     return lambda docnum: view.admits(docnum) and (allowed is None or docnum in allowed)
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    """Longer words first, then by the word itself, so snippets do not vary with string hashing."""
+    return -len(word), word

@@ -7,11 +7,13 @@ import re
 import socket
 
 import pytest
+import redis
 
 from bot import texts
 from bot.links import ResultLink, make_token
 from tests.bot_fixtures import AES_KEY, APPID, CHROMIUM, TOKEN, make_bot_settings, new_openid, serve_app
 from tests.conftest import screenshot_dir
+from tests.teaching_helpers import PICKS
 from tests.test_pages import expired_token
 from tests.wechat_client import WeChatServer
 
@@ -41,6 +43,11 @@ def server(tmp_path_factory, redis_url, sample_settings):
 
     from bot import create_app
 
+    # Picks lift what people chose for a query: those other modules made on this worker's Redis would
+    # reorder 私域流量 here, so the page shows the index's own ranking.
+    raw = redis.Redis.from_url(redis_url)
+    for key in raw.scan_iter(PICKS + "*"):
+        raw.delete(key)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = tmp_path_factory.mktemp("browser-pages")

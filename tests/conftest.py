@@ -145,9 +145,10 @@ def suite_db(redis_url: str, db: int) -> str:
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """``-n auto``: one worker per core, but no more than suite_db has databases for when they share REDIS_URL."""
+    """``-n auto``: one worker more than there are cores (about a fifth of the suite waits on browsers, servers
+    and subprocesses), but no more than suite_db has databases for when they share REDIS_URL."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(cores, 3) if os.environ.get("REDIS_URL") else cores
+    return min(cores + 1, 3) if os.environ.get("REDIS_URL") else cores + 1
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """``python -m bench web`` in miniature, so that the benchmark code cannot rot.
 
-A 100-document corpus, one gunicorn worker, concurrency 2, a few dozen requests per level, the
+A 40-document corpus, one gunicorn worker, concurrency 2, a few dozen requests per level, the
 echo floor, a growth row (10 timed searches), an incremental update and a rebuild under load. Figures are printed by
 the real run, never asserted here: this machine is shared and noisy.
 """
@@ -28,8 +28,8 @@ def own_redis(tmp_path):
 @pytest.mark.timeout(120)
 def test_bench_web_runs_end_to_end(own_redis, tmp_path):
     opts = Options(
-        docs=100,
-        sizes=(100,),
+        docs=40,
+        sizes=(40,),
         levels=(2,),
         duration=0.3,
         warmup=0.1,
@@ -56,7 +56,7 @@ def test_bench_web_runs_end_to_end(own_redis, tmp_path):
         assert level["requests"] > 0 and level["errors"] == 0, level
     assert "rps_ratio" in levels[("caselink", 2)]
     (row,) = results["growth"]
-    assert row["docs"] == 100 and row["cold_start_s"] > 0 and row["webhook_errors"] == 0
+    assert row["docs"] == 40 and row["cold_start_s"] > 0 and row["webhook_errors"] == 0
     assert row["worker_rss_mb"] > 0
     assert results["update"]["changed"] == 1
     reindex = results["reindex"]

@@ -92,9 +92,9 @@ def test_sample_index_answers_equal_the_exhaustive_path(sample_settings, searche
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """400 generated posts (a fifth cases, one in 17 internal), indexed."""
+    """250 generated posts (a fifth cases, one in 17 internal), indexed: common words span several posting blocks."""
     tmp = tmp_path_factory.mktemp("generated")
-    corpus = write_corpus(tmp / "corpus", 400, seed=9)
+    corpus = write_corpus(tmp / "corpus", 250, seed=9)
     settings = make_settings(tmp, CONTENT_DIR=corpus, SITE_URL="https://bench.example")
     rebuild(settings)
     return settings, corpus
@@ -119,7 +119,7 @@ def test_client_never_gets_internal_documents(generated):
         for docnum, fields in enumerate(whoosh_searcher.all_stored_fields())
         if fields.get("visibility") == "internal"
     ]
-    assert len(internal) >= 20
+    assert len(internal) >= 14
     seen_by_employees = 0
     for title in internal:
         client = searcher.search(title, audience="client", limit=100)

@@ -37,7 +37,7 @@ $(CLIENT)/node_modules: $(CLIENT)/package-lock.json
 # The whole suite: lint, then pytest on one worker per core (pytest-xdist), each module on one worker so
 # its browser or gunicorn starts once; each worker starts its own redis-server when REDIS_URL is unset.
 test: lint $(CLIENT)/node_modules
-	$(VENV)/bin/pytest -q -n auto --dist loadfile
+	$(VENV)/bin/pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 # Refresh the README's screenshots (browser tests write them to docs/screenshots).
 screenshots: $(STAMP)

@@ -144,6 +144,29 @@ def suite_db(redis_url: str, db: int) -> str:
     return f"{base}/{mine[SUITE_DBS.index(db)]}"
 
 
+# The modules that take longest (a bench run, a Sentinel failover, browsers, CLI subprocesses, whole builds)
+# start first: the many short modules then fill the workers around them, instead of one of these ending the
+# run alone on one worker while the others wait.
+SLOW_FIRST = (
+    "test_bench_smoke",
+    "test_topk",
+    "test_sentinel",
+    "test_cli",
+    "test_browser_admin",
+    "test_build_writer",
+    "test_browser_frontdesk",
+    "test_admin",
+    "test_bot_protocol",
+    "test_bot_fuzz",
+    "test_browser_kit",
+)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    first = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: first.get(item.path.stem, len(first)))  # stable: the rest keep their order
+
+
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: one worker more than there are cores (about a fifth of the suite waits on browsers, servers
     and subprocesses), but no more than suite_db has databases for when they share REDIS_URL."""

@@ -7,7 +7,6 @@ import re
 import time
 
 import pytest
-import redis
 
 from bot import texts
 from bot.chat.replies import TEXT_LIMIT, fit_list
@@ -272,11 +271,12 @@ def api():
 
 
 @pytest.fixture
-def scripted_app(tmp_path, redis_url, fresh_index, api):
+def scripted_app(tmp_path, private_redis, fresh_index, api):
+    """A Redis of its own: the hot words it checks are not crowded out by other modules' searches."""
     from bot import create_app
 
-    redis.Redis.from_url(redis_url).delete(f"caselink:wechatpy:{APPID}_access_token")
-    app = create_app(make_bot_settings(tmp_path, redis_url, fresh_index, WECHAT_API_BASE=api.url + "/cgi-bin/"))
+    settings = make_bot_settings(tmp_path, private_redis.url, fresh_index, WECHAT_API_BASE=api.url + "/cgi-bin/")
+    app = create_app(settings)
     yield app
     app.extensions["caselink"].close()
 

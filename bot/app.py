@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import MemcachedBytecodeCache
 
 from bot import title_ideas
 from bot.chat.normalize import normalize
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         log.warning("开发模式（CASELINK_DEV=1）：使用内置开发密钥，请勿用于正式公众号")
 
     app = Flask(__name__)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.session_interface = PageSessions()
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, SECRET_KEY=settings.secret_key)
     app.config.update(admin.session_config(settings))
@@ -72,6 +74,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     errors.register_error_handlers(app)
     return app
+
+
+class _Memory(dict):
+    """The client MemcachedBytecodeCache expects (``get``/``set``), kept in this process."""
+
+    def set(self, key: str, value: bytes, timeout: int | None = None) -> None:
+        self[key] = value
+
+
+# Templates compiled once per process, not once per app (keyed by name and source checksum, so an
+# edited template compiles again).
+COMPILED_TEMPLATES = MemcachedBytecodeCache(_Memory(), prefix="caselink-templates/")
 
 
 class PageSessions(SecureCookieSessionInterface):

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.wechat.menu import load_layout, load_menu, validate_layout
+from config.errors import ConfigError
 from config.settings import CONFIG_DIR
 from tests.bot_fixtures import APPID, SECRET
 from tests.stubs import StubServer
@@ -231,3 +232,18 @@ def test_the_live_menu_round_trips(runner, api):
     assert runner.invoke(cli, ["menu", "push"]).exit_code == 0
     shown = runner.invoke(cli, ["menu", "show"]).output
     assert "[点击 LATEST_ARTICLES → 最新 文章]" in shown and "[点击 HELP → 帮助]" in shown
+
+
+def test_an_edited_menu_file_is_read_again_and_a_broken_one_still_stops_the_start(tmp_path):
+    path = tmp_path / "menu.yaml"
+    path.write_text("commands:\n  LATEST: 最新\n", encoding="utf-8")
+    assert load_menu(path) == {"LATEST": "最新"}
+    path.write_text("commands:\n  CASES: 案例\n", encoding="utf-8")
+    assert load_menu(path) == {"CASES": "案例"}
+    path.write_text("commands: [oops\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_menu(path)
+    with pytest.raises(ConfigError):  # every time, not only the first
+        load_menu(path)
+    path.unlink()
+    assert load_menu(path) == {}

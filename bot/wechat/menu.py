@@ -7,6 +7,7 @@ a view button ``url`` (≤ 1024 bytes). ``menu/get`` returns the live menu.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,20 @@ def _read(path: Path) -> dict:
 
 def load_menu(path: Path) -> dict[str, str]:
     """Read ``commands: {EVENT_KEY: 命令}``; a missing file means no menu; a bad one stops start-up."""
-    if not path.exists():
+    try:
+        stamp = path.stat()
+    except FileNotFoundError:
         return {}
-    commands = _read(path).get("commands")
+    return dict(_commands(str(path), stamp.st_mtime_ns, stamp.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _commands(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]:
+    # Parsed once per version of the file: every app a process makes (gunicorn's workers, tests) reads it.
+    commands = _read(Path(path)).get("commands")
     if not isinstance(commands, dict) or not all(isinstance(v, str) and v.strip() for v in commands.values()):
         raise ConfigError(f"{path} 需要 commands: 下面是「菜单 key: 命令文字」")
-    return {str(key): value.strip() for key, value in commands.items()}
+    return tuple((str(key), value.strip()) for key, value in commands.items())
 
 
 def load_layout(path: Path) -> dict[str, Any]:

@@ -34,10 +34,14 @@ $(CLIENT)/node_modules: $(CLIENT)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd $(CLIENT) && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the independent-client test will be skipped"; fi
 
-# The whole suite: lint, then pytest on one worker per core (pytest-xdist), each module on one worker so
-# its browser or gunicorn starts once; each worker starts its own redis-server when REDIS_URL is unset.
+# The whole suite: lint, then pytest on one worker more than there are cores (pytest-xdist), each module on
+# one worker so its browser or gunicorn starts once; each worker starts its own redis-server when REDIS_URL
+# is unset.
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): the suite starts
+# many Python subprocesses (gunicorn, the CLI, builds), which otherwise compile every module again.
+# --no-loadscope-reorder: the slowest modules go first, in the order tests/conftest.py gives them.
 test: lint $(CLIENT)/node_modules
-	$(VENV)/bin/pytest -q -n auto --dist loadfile --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 # Refresh the README's screenshots (browser tests write them to docs/screenshots).
 screenshots: $(STAMP)

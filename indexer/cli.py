@@ -227,9 +227,10 @@ def stats(ctx, index_dir, content_dir, as_json):
     out.print(table)
 
 
-def run() -> None:
-    """Entry point with the one place that turns expected errors into messages and exit codes."""
+def run(args: list[str] | None = None) -> None:
+    """Entry point with the one place that turns expected errors into messages and exit codes
+    (``args``: the command line after ``python -m indexer``, default ``sys.argv[1:]``)."""
     try:
-        main(standalone_mode=True)
+        main(args=args, standalone_mode=True)
     except CaseLinkError as exc:
         _fail(str(exc), 2)

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from contextlib import chdir
 
 import pytest
+from click.testing import CliRunner
 
 from config.settings import PROJECT_ROOT
+from indexer.cli import run as cli_run
 from tests.conftest import BROKEN_CONTENT, SAMPLE_CONTENT
 
 
 def run(*args: str, env_extra: dict | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """``python -m indexer ARGS`` in this process: the same entry point (``indexer.cli.run``), a clean
+    environment, separate stdout and stderr and the exit code, without starting an interpreter and loading
+    the dictionary for every command (one test below runs the real subprocess)."""
+    env = {name: None for name in os.environ if name not in ("PATH", "HOME")}
+    env.update({"CASELINK_DEV": "1", "URLS_FILE": "/nonexistent/urls.txt", **(env_extra or {})})
+    with chdir(PROJECT_ROOT), CliRunner().isolation(input=stdin, env=env) as (out, err, _):
+        try:
+            cli_run(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    return subprocess.CompletedProcess(["python", "-m", "indexer", *args], code, stdout, stderr)
+
+
+def run_process(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "CASELINK_DEV": "1", "URLS_FILE": "/nonexistent/urls.txt", **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "indexer", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
+        [sys.executable, "-m", "indexer", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
@@ -75,8 +89,9 @@ def test_problems_in_content_exit_1_and_are_listed(tmp_path):
     assert "跳过" in proc.stdout and "YAML 无法解析" in proc.stderr
 
 
-def test_missing_index_exits_2_and_names_the_command(tmp_path):
-    proc = run("search", "小程序", "--index", str(tmp_path / "none"))
+@pytest.mark.parametrize("runner", [run, run_process])
+def test_missing_index_exits_2_and_names_the_command(tmp_path, runner):
+    proc = runner("search", "小程序", "--index", str(tmp_path / "none"))
     assert proc.returncode == 2
     assert "python -m indexer rebuild" in proc.stderr
 

@@ -22,7 +22,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from config.settings import PROJECT_ROOT
-from tests.conftest import SAMPLE_CONTENT, make_settings, suite_db
+from tests.conftest import make_settings, suite_db
 from tests.wechat_client import WeChatServer
 
 TOKEN = "caselink-test-token"
@@ -37,7 +37,6 @@ __all__ = [
     "bot_env",
     "bot_settings",
     "browser",
-    "built_sample_index",
     "fresh_index",
     "front_desk_redis",
     "make_bot_settings",
@@ -124,22 +123,9 @@ def front_desk_redis(redis_url) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def built_sample_index(tmp_path_factory) -> Path:
-    """An index of the sample content that nobody opens: fresh_index copies it rather than rebuild."""
-    from indexer.build import rebuild
-
-    settings = make_settings(tmp_path_factory.mktemp("template"), CONTENT_DIR=str(SAMPLE_CONTENT))
-    rebuild(settings)
-    return settings.index_dir
-
-
 @pytest.fixture
 def fresh_index(tmp_path, built_sample_index):
-    """A private index of the sample content, for tests that change the index.
-
-    A copy of one build is the same index a rebuild of the same content gives (the build lock, CURRENT
-    and the generation folder; nothing in it names its own path), in a fraction of the time."""
+    """A private copy of the sample index (conftest's built_sample_index), for tests that change the index."""
     index_dir = make_settings(tmp_path / "own").index_dir
     shutil.copytree(built_sample_index, index_dir)
     return index_dir

@@ -58,12 +58,22 @@ def settings(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def sample_settings(tmp_path_factory):
-    """Settings whose index holds the sample content, built once per test session."""
+def built_sample_index(tmp_path_factory) -> Path:
+    """An index of the sample content, built once per test session, that nobody opens: the shared sample
+    index and every fresh_index are copies of it (a copy is the index a rebuild of the same content gives:
+    the build lock, CURRENT and the generation folder; nothing in it names its own path)."""
     from indexer.build import rebuild
 
-    settings = make_settings(tmp_path_factory.mktemp("sample"))
+    settings = make_settings(tmp_path_factory.mktemp("template"))
     rebuild(settings)
+    return settings.index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory, built_sample_index):
+    """Settings whose index holds the sample content (shared by the session: tests only read it)."""
+    settings = make_settings(tmp_path_factory.mktemp("sample"))
+    shutil.copytree(built_sample_index, settings.index_dir)
     return settings
 
 

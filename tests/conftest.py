@@ -161,7 +161,6 @@ SLOW_FIRST = (
     "test_bench_smoke",
     "test_topk",
     "test_sentinel",
-    "test_cli",
     "test_browser_admin",
     "test_build_writer",
     "test_browser_frontdesk",

@@ -341,19 +341,28 @@ def _encode_positions(positions: list[int]) -> bytes:
 
 
 def write_serial(
-    ix, docs: Sequence, to_fields: Callable[[object], Fields], progress=None, limitmb: int = SPILL_MB
+    ix,
+    docs: Sequence,
+    to_fields: Callable[[object], Fields],
+    progress=None,
+    limitmb: int = SPILL_MB,
+    keep: Callable[[str, Vocabulary], None] | None = None,
 ) -> Vocabulary:
-    """Index ``docs`` into one new segment of ``ix``; return its vocabulary (documents per field and word)."""
+    """Index ``docs`` into one new segment of ``ix``; return its vocabulary (documents per field and word).
+    ``keep(segment id, vocabulary)`` is told the segment's vocabulary once it is committed."""
     writer = FastSegmentWriter(ix, limitmb=limitmb)
     try:
         for i, doc in enumerate(docs, 1):
             writer.add_document(**to_fields(doc))
             if progress:
                 progress(i, len(docs))
+        segment = writer.get_segment()
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
+    if keep is not None:
+        keep(segment.segment_id(), writer.pool.vocabulary)
     return writer.pool.vocabulary
 
 
@@ -365,13 +374,15 @@ def write_parallel(
     progress=None,
     limitmb: int = SPILL_MB,
     meanwhile: Callable[[], object] | None = None,
+    keep: Callable[[str, Vocabulary], None] | None = None,
 ) -> Vocabulary | tuple[Vocabulary, object]:
     """Index ``docs`` as ``procs`` segments written by forked processes, committed together; return
     their vocabulary (documents per field and word, summed over the segments).
 
     ``meanwhile`` runs in the parent while the writers work (a thread started after the fork, so no
     lock is copied held); with it, ``(vocabulary, what meanwhile returned)`` is returned. Work the
-    parent would do after the writers otherwise leaves a core idle while it runs."""
+    parent would do after the writers otherwise leaves a core idle while it runs. ``keep(segment id,
+    vocabulary)`` is told each segment's vocabulary once they are committed."""
     ctx = multiprocessing.get_context("fork")  # the shares are inherited, not pickled
     parent = ix.writer()  # holds the index lock and writes the table of contents
     shares = _split(len(docs), procs)
@@ -414,8 +425,10 @@ def write_parallel(
             parent.cancel()
         raise
     total: Vocabulary = Counter()
-    for _, vocab in results:
+    for segment, vocab in results:
         total.update(vocab)
+        if keep is not None:
+            keep(segment.segment_id(), vocab)
     if helper is None:
         return total
     helper.join()

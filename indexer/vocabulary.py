@@ -1,0 +1,78 @@
+"""Each indexed word's document frequency, counted once per segment and kept beside the index.
+
+The typo map (``build._pinyin_map``) needs the whole index's vocabulary after every build. A rebuild
+gets it from its writers; an update used to read every term of every segment back (2.9 of 6.8 s of a
+one-document update at 2,000 documents). Segments are immutable, so their counts are saved next to
+them (``vocab-<segment id>.pickle``, carried into the next generation by its hard links) and an
+update counts only the segment it wrote. Counts are Whoosh's per-segment term statistics, deleted
+documents included, exactly as reading the terms back gives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+from collections import Counter
+from pathlib import Path
+
+FIELDS = ("title", "tags_text", "body")  # the fields whose words the typo map corrects to
+PREFIX, SUFFIX = "vocab-", ".pickle"
+
+Counts = Counter  # (field, word) -> documents of the segment holding the word in that field
+
+
+def _file(folder: Path, segment_id: str) -> Path:
+    return folder / f"{PREFIX}{segment_id}{SUFFIX}"
+
+
+def save(folder: Path, segment_id: str, counts: Counts) -> None:
+    """Keep a segment's counts (written by the build's writers) for later updates."""
+    kept = Counter({key: df for key, df in counts.items() if key[0] in FIELDS})
+    target = _file(folder, segment_id)
+    temp = target.with_suffix(".tmp")
+    temp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    temp.replace(target)
+
+
+def _count(leaf) -> Counts:
+    counts: Counts = Counter()
+    for fieldname in FIELDS:
+        for term, info in leaf.iter_field(fieldname):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            counts[(fieldname, word)] += info.doc_frequency()
+    return counts
+
+
+def _load(path: Path) -> Counts | None:
+    try:
+        counts = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None  # missing or damaged: count the segment again
+    return counts if isinstance(counts, Counter) else None
+
+
+def of_index(ix, folder: Path) -> Counts:
+    """The index's counts, summed over its segments: kept ones read, the others counted (and kept).
+
+    Read segment by segment: a multi-segment reader's ``iter_field`` probes every segment for every
+    term (5.6 s instead of 1.2 s at 10,000 documents in 3 segments)."""
+    total: Counts = Counter()
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            segment_id = leaf.segment().segment_id()
+            counts = _load(_file(folder, segment_id))
+            if counts is None:
+                counts = _count(leaf)
+                with contextlib.suppress(OSError):  # a read-only index still answers, uncached
+                    save(folder, segment_id, counts)
+            total.update(counts)
+    return total
+
+
+def prune(ix, folder: Path) -> None:
+    """Remove the counts of segments this generation no longer has (merged by an update)."""
+    with ix.reader() as reader:
+        live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+    for path in folder.glob(f"{PREFIX}*{SUFFIX}"):
+        if path.name[len(PREFIX) : -len(SUFFIX)] not in live:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,76 @@
+"""The typo map after an update is the one a fresh count of the whole index gives, although an update
+counts only the segment it wrote (indexer.vocabulary keeps each segment's counts beside it)."""
+
+from __future__ import annotations
+
+import json
+
+from whoosh import index as whoosh_index
+
+from indexer import generations
+from indexer.build import _pinyin_map, rebuild, update
+from indexer.gather import collect
+from tests.conftest import make_settings
+from tests.test_lifecycle import write_post
+
+
+def _live(settings):
+    live = generations.current_path(settings.index_dir)
+    return live, whoosh_index.open_dir(str(live))
+
+
+def _from_scratch(settings, tmp_path) -> dict:
+    """The typo map counted again from every segment, with no kept counts to read."""
+    _, ix = _live(settings)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    for old in scratch.iterdir():
+        old.unlink()
+    from indexer import vocabulary
+
+    counts = vocabulary.of_index(ix, scratch)
+    return json.loads(json.dumps(_pinyin_map(ix, collect(settings).documents, counts)))
+
+
+def _kept(settings) -> set[str]:
+    live, ix = _live(settings)
+    with ix.reader() as reader:
+        segments = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+    return {p.name.removeprefix("vocab-").removesuffix(".pickle") for p in live.glob("vocab-*.pickle")}, segments
+
+
+def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
+    content = tmp_path / "content"
+    for i in range(12):
+        write_post(content, f"2021-1-{i + 1}-p{i}.md", f"会员运营第{i}篇", f"私域社群与会员体系的第{i}个故事。")
+    settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
+    rebuild(settings)
+    kept, segments = _kept(settings)
+    assert kept == segments  # the build's writers left their counts
+
+    for round_, word in enumerate(("裂变海报", "直播带货", "品牌联名")):
+        write_post(content, f"2022-2-{round_ + 1}-new{round_}.md", f"{word}复盘", f"一次{word}活动，{word}的三个数字。")
+        (content / "_posts" / f"2021-1-{round_ + 1}-p{round_}.md").unlink()
+        report = update(settings)
+        assert report.added == 1 and report.removed == 1
+        live, _ = _live(settings)
+        written = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+        assert written == _from_scratch(settings, tmp_path), word
+        assert word[:2] in {best for best, _ in written["all"].values()}  # the new word can be corrected to
+        kept, segments = _kept(settings)
+        assert kept == segments  # merged segments' counts are gone, the new one's is there
+
+
+def test_damaged_counts_are_counted_again(tmp_path):
+    content = tmp_path / "content"
+    for i in range(6):
+        write_post(content, f"2021-1-{i + 1}-p{i}.md", f"会员运营第{i}篇", f"私域社群与会员体系的第{i}个故事。")
+    settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
+    rebuild(settings)
+    live, _ = _live(settings)
+    for path in live.glob("vocab-*.pickle"):
+        path.write_bytes(b"not a pickle")
+    write_post(content, "2022-2-1-new.md", "裂变海报复盘", "一次裂变海报活动。")
+    update(settings)
+    live, _ = _live(settings)
+    assert json.loads((live / "pinyin.json").read_text(encoding="utf-8")) == _from_scratch(settings, tmp_path)

@@ -157,3 +157,28 @@ def test_role_and_pending_without_redis_are_defaults(tmp_path):
     st = Store(connect_redis(make_settings(tmp_path, REDIS_URL="redis://127.0.0.1:9/0")))
     assert st.role_and_pending("u") == (None, [])
     assert st.messages.claim("1", "2", "fp", "m9", ttl=60) == NEW  # checked in the process instead
+
+
+def test_content_hashes_stay_what_earlier_builds_stored():
+    """An update compares with the hashes in docs.json: a changed hash function would re-index everything."""
+    import datetime as dt
+
+    from indexer.document import Document
+
+    doc = Document(
+        id="a",
+        kind="case",
+        title="标题",
+        url="u",
+        summary="s",
+        body="正文",
+        tags=("私域", "社群"),
+        date=dt.date(2021, 3, 4),
+        visibility="internal",
+        cover="c",
+        source="x",
+    )
+    assert doc.content_hash() == "25564563abf4938be9bdf3a4753015d64f91e9d2" == doc.content_hash()
+    assert Document(id="b", kind="article", title="t", url="u").content_hash() == (
+        "bafb37bb96d60359869f5900335ba6b50b55947e"
+    )

@@ -273,7 +273,11 @@ def _words(per_field: Counter) -> Iterable[tuple[str, int]]:
 
 
 def _pinyin_map(
-    ix, documents: list[Document], vocabulary: Counter | None = None, internal: dict[str, int] | None = None
+    ix,
+    documents: list[Document],
+    vocabulary: Counter | None = None,
+    internal: dict[str, int] | None = None,
+    readings: dict[str, str] | None = None,
 ) -> dict:
     # The searcher only ever corrects to a domain word or to a word in MIN_CORRECTION_DF documents;
     # other readings are left out so that every worker holds half the map (13 instead of 29 MB at
@@ -291,7 +295,9 @@ def _pinyin_map(
     def useful(found: dict[str, list]) -> dict[str, list]:
         return {key: best for key, best in found.items() if best[1] >= MIN_CORRECTION_DF or best[0] in domain}
 
-    readings: dict[str, str] = {}  # both maps read the same words: look each up once
+    # Both maps read the same words: each is looked up once, or not at all when ``readings`` (those of the
+    # generation an update started from) has it. What is left in it afterwards is every word's reading.
+    readings = {} if readings is None else readings
 
     def reading(word: str) -> str:
         found = readings.get(word)
@@ -357,7 +363,11 @@ def _finish(
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    generations.write_json(gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary, ready and ready.internal))
+    readings = segment_counts.load_readings(gen)
+    generations.write_json(
+        gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary, ready and ready.internal, readings)
+    )
+    segment_counts.save_readings(gen, readings)
     segment_counts.prune(ix, gen)  # an update's merge left counts of segments this generation lacks
     if settings.semantic_channel:
         _learn_meaning(gen, ix, documents)

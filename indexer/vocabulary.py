@@ -76,3 +76,27 @@ def prune(ix, folder: Path) -> None:
     for path in folder.glob(f"{PREFIX}*{SUFFIX}"):
         if path.name[len(PREFIX) : -len(SUFFIX)] not in live:
             path.unlink(missing_ok=True)
+
+
+READINGS = "readings.pickle"  # word -> toneless reading, for the typo map; carried like the counts
+
+
+def load_readings(folder: Path) -> dict[str, str]:
+    """The readings the generation this one was copied from looked up (empty when there are none).
+
+    They depend only on the word and the pinyin tables; changed dictionaries force a full rebuild,
+    which starts without them."""
+    try:
+        readings = pickle.loads((folder / READINGS).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return {}
+    return readings if isinstance(readings, dict) else {}
+
+
+def save_readings(folder: Path, readings: dict[str, str]) -> None:
+    """Keep ``readings`` for the next update; a new file, never the one shared by hard link with the
+    generation this one was copied from."""
+    target = folder / READINGS
+    temp = target.with_suffix(".tmp")
+    temp.write_bytes(pickle.dumps(readings, protocol=pickle.HIGHEST_PROTOCOL))
+    temp.replace(target)

@@ -1,5 +1,6 @@
 """The typo map after an update is the one a fresh count of the whole index gives, although an update
-counts only the segment it wrote (indexer.vocabulary keeps each segment's counts beside it)."""
+counts only the segment it wrote and looks up only new words' readings (indexer.vocabulary keeps each
+segment's counts and the generation's readings beside the index)."""
 
 from __future__ import annotations
 
@@ -61,14 +62,15 @@ def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
         assert kept == segments  # merged segments' counts are gone, the new one's is there
 
 
-def test_damaged_counts_are_counted_again(tmp_path):
+def test_damaged_counts_and_readings_are_made_again(tmp_path):
     content = tmp_path / "content"
     for i in range(6):
         write_post(content, f"2021-1-{i + 1}-p{i}.md", f"会员运营第{i}篇", f"私域社群与会员体系的第{i}个故事。")
     settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
     rebuild(settings)
     live, _ = _live(settings)
-    for path in live.glob("vocab-*.pickle"):
+    for path in [*live.glob("vocab-*.pickle"), live / "readings.pickle"]:
+        assert path.exists()
         path.write_bytes(b"not a pickle")
     write_post(content, "2022-2-1-new.md", "裂变海报复盘", "一次裂变海报活动。")
     update(settings)

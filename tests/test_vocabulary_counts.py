@@ -40,12 +40,18 @@ def _kept(settings) -> set[str]:
     return {p.name.removeprefix("vocab-").removesuffix(".pickle") for p in live.glob("vocab-*.pickle")}, segments
 
 
-def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
+def _built(tmp_path, posts: int):
+    """A rebuilt index of ``posts`` short posts about 会员 and 私域; its settings and content folder."""
     content = tmp_path / "content"
-    for i in range(12):
+    for i in range(posts):
         write_post(content, f"2021-1-{i + 1}-p{i}.md", f"会员运营第{i}篇", f"私域社群与会员体系的第{i}个故事。")
     settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
     rebuild(settings)
+    return settings, content
+
+
+def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
+    settings, content = _built(tmp_path, 12)
     kept, segments = _kept(settings)
     assert kept == segments  # the build's writers left their counts
 
@@ -63,11 +69,7 @@ def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
 
 
 def test_damaged_counts_and_readings_are_made_again(tmp_path):
-    content = tmp_path / "content"
-    for i in range(6):
-        write_post(content, f"2021-1-{i + 1}-p{i}.md", f"会员运营第{i}篇", f"私域社群与会员体系的第{i}个故事。")
-    settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
-    rebuild(settings)
+    settings, content = _built(tmp_path, 6)
     live, _ = _live(settings)
     for path in [*live.glob("vocab-*.pickle"), live / "readings.pickle"]:
         assert path.exists()

@@ -162,3 +162,18 @@ def test_the_semantic_channel_is_off_unless_asked_for(blog, tmp_path):
     searcher = open_searcher(settings.index_dir, cache_size=0)
     assert "roundtable" not in ids(searcher.search("私董会", limit=20))
     assert "pay" in ids(searcher.search("工资怎么谈", limit=3))
+
+
+def test_a_word_in_several_groups_gets_their_union_small_groups_first():
+    from indexer.meaning import LARGE_GROUP, LARGE_GROUP_FACTOR, parse_thesaurus
+
+    large = ["推广", *(f"词{i}" for i in range(LARGE_GROUP)), "宣传"]
+    thesaurus = parse_thesaurus([" ".join(large), "宣传 传播 推广", "孤词", "推广 推广 营销"])
+    assert thesaurus.of("推广") == (
+        ("宣传", 1.0),  # close in a small group although first met in the large one
+        ("传播", 1.0),
+        ("营销", 1.0),
+        *((f"词{i}", LARGE_GROUP_FACTOR) for i in range(LARGE_GROUP)),
+    )
+    assert thesaurus.of("孤词") == () and thesaurus.of("没见过") == ()
+    assert len(thesaurus) == LARGE_GROUP + 4  # 推广, 宣传, 传播, 营销 and the large group's words

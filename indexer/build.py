@@ -119,6 +119,10 @@ def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: Shar
     # serialise the work again); small ones are not worth the fork (indexer.writer).
     docs = found.documents
     ready = None
+
+    def keep(segment_id: str, counts: Counter) -> None:  # each segment's word counts, for later updates
+        segment_counts.save(gen, segment_id, counts)
+
     if len(docs) >= PARALLEL_FROM and BUILD_PROCS > 1:
         vocabulary, ready = write_parallel(
             ix,
@@ -128,17 +132,10 @@ def _rebuild(settings: Settings, progress: Progress | None, wechat, shared: Shar
             progress,
             limitmb=WRITER_MB // BUILD_PROCS,
             meanwhile=lambda: _while_writing(docs),
-            keep=lambda segment_id, counts: segment_counts.save(gen, segment_id, counts),
+            keep=keep,
         )
     else:
-        vocabulary = write_serial(
-            ix,
-            docs,
-            _fields,
-            progress,
-            limitmb=WRITER_MB,
-            keep=lambda segment_id, counts: segment_counts.save(gen, segment_id, counts),
-        )
+        vocabulary = write_serial(ix, docs, _fields, progress, limitmb=WRITER_MB, keep=keep)
     report.added = len(found.documents)
     return _finish(settings, gen, ix, found, report, start, vocabulary=vocabulary, ready=ready)
 

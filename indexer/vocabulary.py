@@ -27,11 +27,7 @@ def _file(folder: Path, segment_id: str) -> Path:
 
 def save(folder: Path, segment_id: str, counts: Counts) -> None:
     """Keep a segment's counts (written by the build's writers) for later updates."""
-    kept = Counter({key: df for key, df in counts.items() if key[0] in FIELDS})
-    target = _file(folder, segment_id)
-    temp = target.with_suffix(".tmp")
-    temp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-    temp.replace(target)
+    _write(_file(folder, segment_id), Counter({key: df for key, df in counts.items() if key[0] in FIELDS}))
 
 
 def _count(leaf) -> Counts:
@@ -43,12 +39,20 @@ def _count(leaf) -> Counts:
     return counts
 
 
-def _load(path: Path) -> Counts | None:
+def _write(target: Path, value) -> None:
+    # A new file, never the one shared by hard link with the generation this one was copied from.
+    temp = target.with_suffix(".tmp")
+    temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    temp.replace(target)
+
+
+def _read(path: Path, kind: type):
+    """What ``path`` holds when it is a ``kind``; None when it is missing or damaged (made again)."""
     try:
-        counts = pickle.loads(path.read_bytes())
+        value = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return None  # missing or damaged: count the segment again
-    return counts if isinstance(counts, Counter) else None
+        return None
+    return value if isinstance(value, kind) else None
 
 
 def of_index(ix, folder: Path) -> Counts:
@@ -60,7 +64,7 @@ def of_index(ix, folder: Path) -> Counts:
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
             segment_id = leaf.segment().segment_id()
-            counts = _load(_file(folder, segment_id))
+            counts = _read(_file(folder, segment_id), Counter)
             if counts is None:
                 counts = _count(leaf)
                 with contextlib.suppress(OSError):  # a read-only index still answers, uncached
@@ -86,17 +90,9 @@ def load_readings(folder: Path) -> dict[str, str]:
 
     They depend only on the word and the pinyin tables; changed dictionaries force a full rebuild,
     which starts without them."""
-    try:
-        readings = pickle.loads((folder / READINGS).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return {}
-    return readings if isinstance(readings, dict) else {}
+    return _read(folder / READINGS, dict) or {}
 
 
 def save_readings(folder: Path, readings: dict[str, str]) -> None:
-    """Keep ``readings`` for the next update; a new file, never the one shared by hard link with the
-    generation this one was copied from."""
-    target = folder / READINGS
-    temp = target.with_suffix(".tmp")
-    temp.write_bytes(pickle.dumps(readings, protocol=pickle.HIGHEST_PROTOCOL))
-    temp.replace(target)
+    """Keep ``readings`` for the next update."""
+    _write(folder / READINGS, readings)

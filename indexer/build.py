@@ -362,14 +362,14 @@ def _finish(
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
     readings = segment_counts.load_readings(gen)
     generations.write_json(
-        gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary, ready and ready.internal, readings)
+        gen / "pinyin.json", _pinyin_map(ix, documents, vocabulary, ready and ready.internal, readings), readable=False
     )
     segment_counts.save_readings(gen, readings)
     segment_counts.prune(ix, gen)  # an update's merge left counts of segments this generation lacks
     if settings.semantic_channel:
         _learn_meaning(gen, ix, documents)
     hashes = ready.hashes if ready else {d.id: d.content_hash() for d in documents}
-    generations.write_json(gen / "docs.json", {**(kept or {}), **hashes})
+    generations.write_json(gen / "docs.json", {**(kept or {}), **hashes}, readable=False)
     report.generation = gen.name
     report.documents = ix.doc_count()
     report.seconds = round(time.monotonic() - start, 3)

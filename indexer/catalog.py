@@ -59,7 +59,7 @@ def entries(
 
 def write(generation: Path, items: list[dict]) -> None:
     """Save the catalog into a generation being built."""
-    generations.write_json(generation / CATALOG, items)
+    generations.write_json(generation / CATALOG, items, readable=False)
 
 
 def read(index_dir: Path) -> list[dict]:

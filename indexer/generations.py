@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import secrets
 import shutil
 import time
@@ -97,8 +98,30 @@ def read_json(path: Path, default=None):
         return default
 
 
-def write_json(path: Path, data) -> None:
-    """Write a JSON file atomically."""
+def write_json(path: Path, data, readable: bool = True) -> None:
+    """Write a JSON file atomically; ``readable=False`` for large files only programs read (indented
+    JSON is written by Python's slow encoder: 1.3 s instead of 0.1 s for a 10,000-document build)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    text = json.dumps(
+        data, ensure_ascii=False, default=str, **({"indent": 1} if readable else {"separators": (",", ":")})
+    )
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_pickle(target: Path, value) -> None:
+    """Write a file a generation keeps for the next build, atomically.
+
+    Always a new file, never the one shared by hard link with the generation this one was copied from."""
+    temp = target.with_suffix(".tmp")
+    temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    temp.replace(target)
+
+
+def read_pickle(path: Path, kind: type):
+    """What ``path`` holds when it is a ``kind``; None when it is missing or damaged (made again)."""
+    try:
+        value = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, IndexError):
+        return None
+    return value if isinstance(value, kind) else None

@@ -11,9 +11,10 @@ documents included, exactly as reading the terms back gives them.
 from __future__ import annotations
 
 import contextlib
-import pickle
 from collections import Counter
 from pathlib import Path
+
+from indexer import generations
 
 FIELDS = ("title", "tags_text", "body")  # the fields whose words the typo map corrects to
 PREFIX, SUFFIX = "vocab-", ".pickle"
@@ -27,7 +28,9 @@ def _file(folder: Path, segment_id: str) -> Path:
 
 def save(folder: Path, segment_id: str, counts: Counts) -> None:
     """Keep a segment's counts (written by the build's writers) for later updates."""
-    _write(_file(folder, segment_id), Counter({key: df for key, df in counts.items() if key[0] in FIELDS}))
+    generations.write_pickle(
+        _file(folder, segment_id), Counter({key: df for key, df in counts.items() if key[0] in FIELDS})
+    )
 
 
 def _count(leaf) -> Counts:
@@ -39,22 +42,6 @@ def _count(leaf) -> Counts:
     return counts
 
 
-def _write(target: Path, value) -> None:
-    # A new file, never the one shared by hard link with the generation this one was copied from.
-    temp = target.with_suffix(".tmp")
-    temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    temp.replace(target)
-
-
-def _read(path: Path, kind: type):
-    """What ``path`` holds when it is a ``kind``; None when it is missing or damaged (made again)."""
-    try:
-        value = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return None
-    return value if isinstance(value, kind) else None
-
-
 def of_index(ix, folder: Path) -> Counts:
     """The index's counts, summed over its segments: kept ones read, the others counted (and kept).
 
@@ -64,7 +51,7 @@ def of_index(ix, folder: Path) -> Counts:
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
             segment_id = leaf.segment().segment_id()
-            counts = _read(_file(folder, segment_id), Counter)
+            counts = generations.read_pickle(_file(folder, segment_id), Counter)
             if counts is None:
                 counts = _count(leaf)
                 with contextlib.suppress(OSError):  # a read-only index still answers, uncached
@@ -90,9 +77,9 @@ def load_readings(folder: Path) -> dict[str, str]:
 
     They depend only on the word and the pinyin tables; changed dictionaries force a full rebuild,
     which starts without them."""
-    return _read(folder / READINGS, dict) or {}
+    return generations.read_pickle(folder / READINGS, dict) or {}
 
 
 def save_readings(folder: Path, readings: dict[str, str]) -> None:
     """Keep ``readings`` for the next update."""
-    _write(folder / READINGS, readings)
+    generations.write_pickle(folder / READINGS, readings)

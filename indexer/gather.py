@@ -21,6 +21,7 @@ from indexer.fetch import FetchPolicy
 from indexer.overrides import apply as apply_overrides
 from indexer.overrides import read_overrides
 from indexer.shared import SharedContent
+from indexer.sources.read_cache import ReadCache
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,20 @@ class Gathered:
     forwarded: int = 0
     rules: list[dict] = field(default_factory=list)  # [{"name", "rule", "matched"}]
     overrides: dict[str, int] = field(default_factory=dict)  # {"hidden", "visibility", "kind", "missing"}
+    reads: ReadCache = field(default_factory=ReadCache)  # what each content file gave (kept for updates)
 
 
-def gather(settings: Settings, wechat=None, shared: SharedContent | None = None, workers: int = 1) -> Gathered:
-    """Collect (files read by ``workers`` processes), apply the group rules and the overrides (see the
-    module docstring)."""
-    found = collect(settings, wechat, shared, workers)
+def gather(
+    settings: Settings,
+    wechat=None,
+    shared: SharedContent | None = None,
+    workers: int = 1,
+    reads: ReadCache | None = None,
+) -> Gathered:
+    """Collect (files read by ``workers`` processes; unchanged ones taken from ``reads``, what the last
+    build read), apply the group rules and the overrides (see the module docstring)."""
+    reads = reads if reads is not None else ReadCache()
+    found = collect(settings, wechat, shared, workers, reads)
     rules, problems = load_rules(settings.config_dir)
     based, applied = apply_rules(rules, found.documents)
     overrides = read_overrides(shared) if shared is not None else {}
@@ -55,10 +64,17 @@ def gather(settings: Settings, wechat=None, shared: SharedContent | None = None,
         forwarded=sum(1 for d in found.documents if d.source == "wechat:link"),
         rules=[{"name": r.name, "rule": r.describe(), "matched": matched[r.name]} for r in rules],
         overrides=counts if overrides else {},
+        reads=reads,
     )
 
 
-def collect(settings: Settings, wechat=None, shared: SharedContent | None = None, workers: int = 1) -> SourceResult:
+def collect(
+    settings: Settings,
+    wechat=None,
+    shared: SharedContent | None = None,
+    workers: int = 1,
+    reads: ReadCache | None = None,
+) -> SourceResult:
     """Read every configured source plus the documents admins forwarded (shared state in Redis)."""
     from indexer.sources import SiteInfo
     from indexer.sources import collect as collect_sources
@@ -73,6 +89,7 @@ def collect(settings: Settings, wechat=None, shared: SharedContent | None = None
         wechat=wechat,
         fetch_policy=FetchPolicy.from_settings(settings),
         workers=workers,
+        reads=reads,
     )
     seen = {d.id for d in result.documents}
     for doc in _forwarded(settings, shared):

@@ -72,7 +72,7 @@ class Generation:
         self.meta = generations.read_json(path / "meta.json", {}) or {}
         if self.rebuild_needed:
             log.warning("index %s was built with other dictionaries or schema: rebuild needed", path.name)
-        self._pinyin: dict | None = None
+        self._pinyin: tuple[tuple | None, dict] | None = None  # (file stamp, map)
         self._semantic: associations.SemanticModel | bool | None = False  # False: not loaded yet
         self._views: dict[str, View] = {}
         self._cache: OrderedDict[tuple, Candidates] = OrderedDict()
@@ -128,8 +128,17 @@ class Generation:
 
     @property
     def pinyin_map(self) -> dict:
-        """``{"all": {reading: [word, df]}, "client": {reading: [word, df] | None}}`` (see indexer.spelling)."""
-        if self._pinyin is None:
-            loaded = generations.read_json(self.path / "pinyin.json", {}) or {}
-            self._pinyin = loaded if "all" in loaded else {"all": {}, "client": {}}
-        return self._pinyin
+        """``{"all": {reading: [word, df]}, "client": {reading: [word, df] | None}}`` (see indexer.spelling).
+
+        Read again when the file changes: an update switches first with a map lacking the readings it
+        changed and writes the exact one a moment later (``indexer.build._quick_typo_map``)."""
+        path = self.path / "pinyin.json"
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if self._pinyin is None or self._pinyin[0] != stamp:
+            loaded = generations.read_json(path, {}) or {}
+            self._pinyin = (stamp, loaded if "all" in loaded else {"all": {}, "client": {}})
+        return self._pinyin[1]

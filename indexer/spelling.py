@@ -12,6 +12,7 @@ import importlib.util
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -122,19 +123,25 @@ def correct(word: str, maps: dict, audience: str = "client") -> tuple[str, int] 
     return best[0], best[1]
 
 
-def internal_vocabulary(documents) -> dict[str, int]:
+def internal_vocabulary(documents, known: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
     """How many of ``documents`` (the internal ones) contain each indexed word, in any field.
 
     Subtracted from the whole index's document frequencies this leaves an upper bound of a word's
-    public frequency that is 0 for every word only internal documents contain.
+    public frequency that is 0 for every word only internal documents contain. ``known`` maps a
+    content hash to that document's words (``document_words``); documents found there are not cut again.
     """
+    counts: Counter[str] = Counter()
+    for doc in documents:
+        words = known.get(doc.content_hash()) if known else None
+        counts.update(words if words is not None else document_words(doc))
+    return dict(counts)
+
+
+def document_words(doc) -> tuple[str, ...]:
+    """The distinct words a document is indexed under, in any field (sorted)."""
     from indexer.segment import get_segmenter
     from indexer.text import fold
 
     segmenter = get_segmenter()
-    counts: dict[str, int] = {}
-    for doc in documents:
-        text = fold(" ".join((doc.title, " ".join(doc.tags), doc.summary or "", doc.body or "")))
-        for word in {w for w, _ in segmenter.index_tokens(text)}:
-            counts[word] = counts.get(word, 0) + 1
-    return counts
+    text = fold(" ".join((doc.title, " ".join(doc.tags), doc.summary or "", doc.body or "")))
+    return tuple(sorted({w for w, _ in segmenter.index_tokens(text)}))

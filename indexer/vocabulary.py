@@ -62,8 +62,7 @@ def of_index(ix, folder: Path) -> Counts:
 
 def prune(ix, folder: Path) -> None:
     """Remove the counts of segments this generation no longer has (merged by an update)."""
-    with ix.reader() as reader:
-        live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+    live = segment_ids(ix)
     for path in folder.glob(f"{PREFIX}*{SUFFIX}"):
         if path.name[len(PREFIX) : -len(SUFFIX)] not in live:
             path.unlink(missing_ok=True)
@@ -83,3 +82,98 @@ def load_readings(folder: Path) -> dict[str, str]:
 def save_readings(folder: Path, readings: dict[str, str]) -> None:
     """Keep ``readings`` for the next update."""
     generations.write_pickle(folder / READINGS, readings)
+
+
+INTERNAL = "internal-words.pickle"  # content hash -> words of an internal document (the client's typo map)
+
+
+def load_internal_words(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The words of the internal documents the generation ``folder`` indexed, by content hash."""
+    return generations.read_pickle(folder / INTERNAL, dict) or {}
+
+
+def save_internal_words(folder: Path, words: dict[str, tuple[str, ...]]) -> None:
+    generations.write_pickle(folder / INTERNAL, words)
+
+
+def segment_ids(ix) -> set[str]:
+    """The index's segments, from its table of contents (opening a reader costs much more)."""
+    return {segment.segment_id() for segment in ix._segments()}
+
+
+def words_of_changed_segments(ix, folder: Path, previous: Path, before: set[str]) -> set[str] | None:
+    """Every word of the segments that one of two generations has and the other has not: the words
+    whose document frequency an update may have changed. None when a merged segment's counts are lost."""
+    now = segment_ids(ix)
+    words: set[str] = set()
+    for segment_id in now ^ before:
+        counts = generations.read_pickle(_file(folder if segment_id in now else previous, segment_id), Counter)
+        if counts is None and segment_id in now:
+            counts = of_segment(ix, folder, segment_id)
+        if counts is None:
+            return None
+        words.update(word for _, word in counts)
+    return words
+
+
+def of_segment(ix, folder: Path, segment_id: str) -> Counts | None:
+    """One segment's counts, counted (and kept) when it has none yet."""
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            if leaf.segment().segment_id() == segment_id:
+                counts = _count(leaf)
+                with contextlib.suppress(OSError):
+                    save(folder, segment_id, counts)
+                return counts
+    return None
+
+
+DELETED = "deleted-words.pickle"  # (segment id, document number) -> words of a deleted version still counted
+
+
+def deleted_words(ix, folder: Path | None, previous: Path | None = None) -> tuple[Counter, set[str]]:
+    """The words of the deleted documents the index's segments still count, and those first met here.
+
+    Whoosh's per-segment document frequencies keep counting a document after it is deleted (an updated
+    or removed post) until its segment is merged away. Subtracted from the counts, they leave the live
+    documents' frequencies: without that a word whose only public post had just turned internal still
+    had a public frequency, and clients were offered it as a typo correction. Each deleted version's
+    words are read from its stored fields once and kept beside the index (``previous``: the generation
+    this one was copied from; ``folder``: where to keep them, None to keep nothing)."""
+    source = previous or folder
+    known = (generations.read_pickle(source / DELETED, dict) if source else None) or {}
+    deleted = [(segment.segment_id(), n) for segment in ix._segments() for n in segment.deleted_docs()]
+    missing = [key for key in deleted if key not in known]
+    fresh: dict[tuple[str, int], tuple[str, ...]] = {}
+    if missing:
+        fresh = _stored_words(ix, missing)
+    entries = {key: known.get(key) or fresh.get(key, ()) for key in deleted}
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            generations.write_pickle(folder / DELETED, entries)
+    counts = Counter(word for words in entries.values() for word in words)
+    return counts, {word for words in fresh.values() for word in words}
+
+
+def _stored_words(ix, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
+    from types import SimpleNamespace
+
+    from indexer.spelling import document_words
+
+    wanted: dict[str, list[int]] = {}
+    for segment_id, docnum in keys:
+        wanted.setdefault(segment_id, []).append(docnum)
+    found = {}
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            segment_id = leaf.segment().segment_id()
+            for docnum in wanted.get(segment_id, ()):
+                stored = leaf.stored_fields(docnum)
+                doc = SimpleNamespace(
+                    title=stored.get("title", ""),
+                    tags=stored.get("tags") or (),
+                    summary=stored.get("_stored_summary", ""),
+                    body=stored.get("body", ""),
+                )
+                found[(segment_id, docnum)] = document_words(doc)
+    return found

@@ -78,3 +78,69 @@ def test_damaged_counts_and_readings_are_made_again(tmp_path):
     update(settings)
     live, _ = _live(settings)
     assert json.loads((live / "pinyin.json").read_text(encoding="utf-8")) == _from_scratch(settings, tmp_path)
+
+
+def _capture_switch(monkeypatch) -> list[dict]:
+    """The typo map each build had written when it switched searches to its generation."""
+    from indexer import build
+
+    seen: list[dict] = []
+    real = build.generations.switch
+
+    def switch(index_dir, gen):
+        seen.append(json.loads((gen / "pinyin.json").read_text(encoding="utf-8")))
+        return real(index_dir, gen)
+
+    monkeypatch.setattr(build.generations, "switch", switch)
+    return seen
+
+
+def test_an_update_switches_with_a_map_that_only_lacks_entries(tmp_path, monkeypatch):
+    """An update switches searches over before the exact typo map is ready; the map it switches with
+    holds no entry the exact one would not (only fewer), so a hint is missing for a moment, never wrong."""
+    settings, content = _built(tmp_path, 12)
+    seen = _capture_switch(monkeypatch)
+    for round_, word in enumerate(("裂变海报", "直播带货", "品牌联名")):
+        write_post(content, f"2022-2-{round_ + 1}-new{round_}.md", f"{word}复盘", f"一次{word}活动，{word}的三个数字。")
+        write_post(
+            content, f"2021-1-{round_ + 1}-p{round_}.md", "会员运营", "会员体系。", extra="visibility: internal\n"
+        )
+        update(settings)
+        quick = seen[-1]
+        live, _ = _live(settings)
+        exact = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+        assert exact == _from_scratch(settings, tmp_path)
+        for part in ("all", "client"):
+            assert quick[part].items() <= exact[part].items(), (word, part)
+        assert len(quick["all"]) < len(exact["all"])  # this update's words are not offered yet
+
+
+def test_a_word_that_becomes_internal_only_is_never_offered_to_clients(tmp_path, monkeypatch):
+    from indexer.spelling import correct
+
+    settings, content = _built(tmp_path, 4)
+    for i in range(2):
+        write_post(content, f"2021-5-{i + 1}-fission{i}.md", f"裂变活动复盘{i}", "一次裂变活动的三个数字。")
+    rebuild(settings)
+    live, _ = _live(settings)
+    maps = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    assert correct("列变", maps, "client")[0] == "裂变"  # a public word: clients get the hint
+    seen = _capture_switch(monkeypatch)
+    for i in range(2):
+        write_post(
+            content,
+            f"2021-5-{i + 1}-fission{i}.md",
+            f"裂变活动复盘{i}",
+            "一次裂变活动的三个数字。",
+            extra="visibility: internal\n",
+        )
+    update(settings)
+    live, _ = _live(settings)
+    exact = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    for maps in (seen[-1], exact):
+        assert (correct("列变", maps, "client") or ("",))[0] != "裂变", (
+            maps is exact,
+            maps["all"].get("liebian"),
+            maps["client"].get("liebian"),
+        )
+    assert correct("列变", exact, "employee")[0] == "裂变"  # staff still get it

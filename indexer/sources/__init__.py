@@ -7,6 +7,7 @@ Every source reports per-file problems instead of raising, so one broken post ne
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,12 +17,21 @@ from indexer.sources.catalogs import read_catalog
 from indexer.sources.fields import CATEGORIES
 from indexer.sources.html_pages import read_html
 from indexer.sources.markdown_posts import read_markdown
+from indexer.sources.read_cache import ReadCache, signature
 from indexer.sources.site import DEFAULT_PERMALINK, SiteInfo, resolve_site
 from indexer.sources.url_list import read_url_list
 from indexer.sources.walk import CATALOG, HTML, MARKDOWN, iter_content_files
 from indexer.sources.wechat import WeChatAPIClient, WeChatPublished
 
-__all__ = ["CATEGORIES", "DEFAULT_PERMALINK", "SiteInfo", "WeChatAPIClient", "WeChatPublished", "collect"]
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_PERMALINK",
+    "ReadCache",
+    "SiteInfo",
+    "WeChatAPIClient",
+    "WeChatPublished",
+    "collect",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +48,13 @@ def collect(
     fetch_timeout: float = 10.0,
     fetch_policy: FetchPolicy | None = None,
     workers: int = 1,
+    reads: ReadCache | None = None,
 ) -> SourceResult:
     """Read every source into documents; duplicate ids keep the first and report the rest.
 
     With ``workers`` > 1 and many files, the files are read by that many forked processes (in
-    order: the result is the same).
+    order: the result is the same). ``reads`` holds what the last build read: unchanged files are
+    not read again, and what this build read is added to it (``indexer.sources.read_cache``).
     """
     content_dir = Path(content_dir)
     result = SourceResult()
@@ -50,7 +62,7 @@ def collect(
         site, problems = resolve_site(content_dir, site)
         result.problems.extend(problems)
         files = list(iter_content_files(content_dir))
-        for read in _read_files(files, site, workers):
+        for read in _read_cached(files, site, reads if reads is not None else ReadCache(), workers):
             result.extend(read)
     else:
         result.problems.append(Problem(str(content_dir), "内容目录不存在，请检查 CONTENT_DIR", "unreadable"))
@@ -63,6 +75,22 @@ def collect(
 
 PARALLEL_FILES = 1000  # fewer files are read faster than processes start
 _site_for_workers: SiteInfo | None = None
+
+
+def _read_cached(files: list[tuple[str, str]], site: SiteInfo, reads: ReadCache, workers: int) -> list[SourceResult]:
+    """Each file's result, in order: kept ones from ``reads``, the others read (and remembered)."""
+    reads.begin(site)
+    signatures = [signature(path) for path, _ in files]
+    results: list[SourceResult | None] = [
+        reads.lookup(rel, sig) for (_, rel), sig in zip(files, signatures, strict=True)
+    ]
+    missing = [i for i, found in enumerate(results) if found is None]
+    read_at = time.time_ns()
+    unread = [(Path(files[i][0]), files[i][1]) for i in missing]
+    for i, read in zip(missing, _read_files(unread, site, workers), strict=True):
+        results[i] = read
+        reads.remember(files[i][1], signatures[i], read, read_at)
+    return results
 
 
 def _read_files(files: list[tuple[Path, str]], site: SiteInfo, workers: int):

@@ -174,7 +174,15 @@ def test_current_pointing_nowhere_is_reported(small):
         open_searcher(settings.index_dir)
 
 
-def test_changed_dictionary_says_rebuild_needed(small, tmp_path):
+@pytest.fixture
+def edits_seen_at_once(monkeypatch):
+    """Resource files are checked on every call instead of once a second (``RECHECK_SECONDS``)."""
+    from indexer import resources
+
+    monkeypatch.setattr(resources, "RECHECK_SECONDS", 0.0)
+
+
+def test_changed_dictionary_says_rebuild_needed(small, tmp_path, edits_seen_at_once):
     settings, _ = small
     config = tmp_path / "config"
     shutil.copytree(settings.config_dir, config)
@@ -193,7 +201,7 @@ def test_changed_dictionary_says_rebuild_needed(small, tmp_path):
         configure(settings.config_dir)
 
 
-def test_a_running_bot_notices_a_dictionary_edit_and_rebuilds_with_it(small, tmp_path):
+def test_a_running_bot_notices_a_dictionary_edit_and_rebuilds_with_it(small, tmp_path, edits_seen_at_once):
     """The searcher a bot keeps open sees the edit on the next call; a rebuild in the same process
     uses the new dictionary and records the hash a fresh process computes."""
     from indexer.segment import configure, get_segmenter
@@ -242,3 +250,21 @@ def test_a_page_that_fails_to_download_is_not_deleted_by_update(small, tmp_path)
     assert report.removed == 0
     assert any(p.category == "fetch" for p in report.problems)
     assert open_searcher(settings.index_dir).search("行业报告").hits
+
+
+def test_resource_files_are_checked_once_a_second(tmp_path, monkeypatch):
+    """Every message asks for the resources: their files are stat'ed at most once a second, and an edit
+    is seen once that second has passed."""
+    from indexer import resources
+
+    config = tmp_path / "config"
+    shutil.copytree(resources.CONFIG_DIR, config)
+    clock = [1000.0]
+    monkeypatch.setattr(resources.time, "monotonic", lambda: clock[0])
+    before = resources.load_resources(config).digest
+    with open(config / "userdict.txt", "a", encoding="utf-8") as fh:
+        fh.write("私域裂变营 10 n\n")
+    clock[0] += 0.5
+    assert resources.load_resources(config).digest == before  # within the second: not looked at
+    clock[0] += 0.6
+    assert resources.load_resources(config).digest != before

@@ -21,6 +21,7 @@ from indexer.audience import View, make_view
 from indexer.overrides import OverlayState
 from indexer.schema import SCHEMA_VERSION
 from indexer.segment import active_resources
+from indexer.spelling import compact_maps
 
 log = logging.getLogger(__name__)
 
@@ -140,5 +141,5 @@ class Generation:
             stamp = None
         if self._pinyin is None or self._pinyin[0] != stamp:
             loaded = generations.read_json(path, {}) or {}
-            self._pinyin = (stamp, loaded if "all" in loaded else {"all": {}, "client": {}})
+            self._pinyin = (stamp, compact_maps(loaded if "all" in loaded else {}))
         return self._pinyin[1]

@@ -29,7 +29,16 @@ from indexer.schema import BIGRAM_LEAD_CHARS, SCHEMA_VERSION, build_schema
 from indexer.segment import active_resources, configure
 from indexer.shared import SharedContent
 from indexer.sources.read_cache import ReadCache
-from indexer.spelling import audience_maps, build_pinyin_map, document_words, internal_vocabulary, reading_of
+from indexer.spelling import (
+    MAPS_FILE,
+    audience_maps,
+    build_pinyin_map,
+    document_words,
+    dump_maps,
+    internal_vocabulary,
+    parse_maps,
+    reading_of,
+)
 from indexer.text import fold
 from indexer.writer import write_parallel, write_serial
 
@@ -193,6 +202,8 @@ def _update(
     generations.link_copy(live, gen)
     ix = whoosh_index.open_dir(str(gen))
     before = segment_counts.segment_ids(ix)
+    # The versions this update replaces stay counted by their segments: their words' live counts change.
+    replaced = segment_counts.words_of_documents(ix, [d.id for d in changed if d.id in old] + removed)
     writer = ix.writer(limitmb=WRITER_MB)
     try:
         for doc_id in removed:
@@ -207,7 +218,7 @@ def _update(
         raise
     if ix.doc_count() < ix.doc_count_all() * (1 - MAX_DELETED):
         ix.optimize()  # the big segments carry many deleted documents: compact them once
-    return _finish(settings, gen, ix, found, report, start, kept, previous=(live, before))
+    return _finish(settings, gen, ix, found, report, start, kept, previous=_Previous(live, before, replaced))
 
 
 def _merge_updates(writer, segments):
@@ -292,7 +303,7 @@ def _pinyin_map(
     vocabulary = dict(_vocabulary(ix) if vocabulary is None else _words(vocabulary))
     # Live documents only: the counts still include deleted versions (``deleted_words``).
     if deleted is None:
-        deleted = segment_counts.deleted_words(ix, None)[0]
+        deleted = segment_counts.deleted_words(ix, None)
     for word, n in deleted.items():
         if word in vocabulary:
             vocabulary[word] -= n
@@ -362,6 +373,15 @@ def _learn_meaning(gen: Path, ix, documents: list[Document]) -> None:
     save(learn(texts, public, docnums, size, segmenter.words, segmenter.resources.query_stopwords), gen)
 
 
+@dataclass
+class _Previous:
+    """What an update knows of the generation it started from."""
+
+    folder: Path
+    segments: set[str]  # its segment ids
+    replaced: set[str]  # words of the document versions the update deleted (still counted by their segments)
+
+
 def _finish(
     settings: Settings,
     gen: Path,
@@ -372,11 +392,11 @@ def _finish(
     kept: dict[str, str] | None = None,
     vocabulary: Counter | None = None,
     ready: _Ready | None = None,
-    previous: tuple[Path, set[str]] | None = None,
+    previous: _Previous | None = None,
 ) -> BuildReport:
     """Write what a generation keeps beside the index and switch to it.
 
-    An update (``previous``: the generation it started from and that one's segments) switches as soon as
+    An update (``previous``) switches as soon as
     searches can use the new generation, with the previous typo map less the readings whose word may have
     changed (``_quick_typo_map``), and then writes the exact map and the files only the next build reads.
     """
@@ -387,23 +407,22 @@ def _finish(
     # Suggested when nothing matches; a client must not even see the names of internal tags.
     top_tags = [t for t, _ in Counter(t for d in documents if d.visibility == "public" for t in d.tags).most_common(10)]
     top_tags_all = [t for t, _ in Counter(t for d in documents for t in d.tags).most_common(10)]
-    known = segment_counts.load_internal_words(previous[0]) if previous else {}
+    known = segment_counts.load_internal_words(previous.folder) if previous else {}
     internal_words = ready.internal if ready else _internal_words(documents, known)
     hashes = ready.hashes if ready else {d.id: d.content_hash() for d in documents}
     generations.write_json(gen / "docs.json", {**(kept or {}), **hashes}, readable=False)
 
-    deleted, fresh = segment_counts.deleted_words(ix, gen, previous and previous[0])
-
     def exact_typo_map() -> None:
         readings = segment_counts.load_readings(gen)
         internal = dict(Counter(w for words in internal_words.values() for w in words))
+        deleted = segment_counts.deleted_words(ix, gen, previous and previous.folder)
         exact = _pinyin_map(ix, documents, vocabulary, internal, readings, deleted)
-        generations.write_json(gen / "pinyin.json", exact, readable=False)
+        generations.write_text(gen / MAPS_FILE, dump_maps(exact))
         segment_counts.save_readings(gen, readings)
 
     # Words whose live or internal count this update changed besides its segments' words: those of
     # internal documents added or removed (by content), and of the versions it deleted.
-    touched = set(fresh)
+    touched = set(previous.replaced) if previous else set()
     for digest in known.keys() ^ internal_words.keys():
         touched.update(known.get(digest) or internal_words.get(digest))
     quick = previous and _quick_typo_map(gen, ix, previous, touched)
@@ -445,7 +464,7 @@ def _finish(
     return report
 
 
-def _quick_typo_map(gen: Path, ix, previous: tuple[Path, set[str]], touched: set[str]) -> bool:
+def _quick_typo_map(gen: Path, ix, previous: _Previous, touched: set[str]) -> bool:
     """Write the previous generation's typo map less every reading whose chosen word's document frequency,
     or public frequency, this update may have changed; False when that cannot be told (then the exact map
     is needed before switching).
@@ -456,11 +475,11 @@ def _quick_typo_map(gen: Path, ix, previous: tuple[Path, set[str]], touched: set
     client is never offered a word that has just become internal-only: that word's internal count
     changed, so its reading is dropped.
     """
-    folder, before = previous
-    words = segment_counts.words_of_changed_segments(ix, gen, folder, before)
-    maps = generations.read_json(folder / "pinyin.json", None)
-    if words is None or not isinstance(maps, dict) or "all" not in maps:
+    words = segment_counts.words_of_changed_segments(ix, gen, previous.folder, previous.segments)
+    text = generations.read_text(previous.folder / MAPS_FILE)
+    if words is None or not text:
         return False
+    maps = parse_maps(text)
     words |= touched
     quick = {
         part: {key: best for key, best in (maps.get(part) or {}).items() if not best or best[0] not in words}
@@ -469,7 +488,7 @@ def _quick_typo_map(gen: Path, ix, previous: tuple[Path, set[str]], touched: set
     # A client reading dropped from "client" would fall back to the full map's word: drop it there too.
     for key in set(maps.get("client") or {}) - set(quick["client"]):
         quick["all"].pop(key, None)
-    generations.write_json(gen / "pinyin.json", quick, readable=False)
+    generations.write_text(gen / MAPS_FILE, dump_maps(quick))
     return True
 
 

@@ -3,7 +3,7 @@
 Layout of INDEX_DIR::
 
     CURRENT                  name of the live generation (replaced atomically)
-    gen-20261126T071500-ab12/  Whoosh files + meta.json, docs.json, report.json, pinyin.json
+    gen-20261126T071500-ab12/  Whoosh files + meta.json, docs.json, report.json, pinyin.tsv
     .build.lock              the build lock (``indexer.lock``)
 
 Documents admins forward from WeChat are shared state in Redis (``indexer.shared``), not files here.
@@ -124,6 +124,21 @@ def write_json(path: Path, data, readable: bool = True) -> None:
     )
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file of a generation atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_text(path: Path, default: str = "") -> str:
+    """A text file of a generation, or ``default`` when it is missing."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return default
 
 
 def write_pickle(target: Path, value) -> None:

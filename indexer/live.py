@@ -21,7 +21,7 @@ from indexer.audience import View, make_view
 from indexer.overrides import OverlayState
 from indexer.schema import SCHEMA_VERSION
 from indexer.segment import active_resources
-from indexer.spelling import compact_maps
+from indexer.spelling import MAPS_FILE, compact_maps, dump_maps
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +133,15 @@ class Generation:
 
         Read again when the file changes: an update switches first with a map lacking the readings it
         changed and writes the exact one a moment later (``indexer.build._quick_typo_map``)."""
-        path = self.path / "pinyin.json"
+        path = self.path / MAPS_FILE
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
             stamp = None
         if self._pinyin is None or self._pinyin[0] != stamp:
-            loaded = generations.read_json(path, {}) or {}
-            self._pinyin = (stamp, compact_maps(loaded if "all" in loaded else {}))
+            text = generations.read_text(path)
+            if not text and stamp is None:  # a generation built before the maps were kept as text
+                text = dump_maps(generations.read_json(self.path / "pinyin.json", {}) or {})
+            self._pinyin = (stamp, compact_maps(text))
         return self._pinyin[1]

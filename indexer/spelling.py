@@ -148,25 +148,32 @@ def document_words(doc) -> tuple[str, ...]:
     return tuple(sorted({w for w, _ in segmenter.index_tokens(text)}))
 
 
+MAPS_FILE = "pinyin.tsv"  # a generation's typo maps: "#all" and "#client", one sorted "reading\tword\tdf" line each
+
+
 class CompactMap(Mapping):
     """A typo map ``{reading: [word, df] | None}`` held as one sorted text and an array of line offsets.
 
     Each searching process keeps one per generation; as a dict of lists it took 20 MB at 10,000
-    documents (per gunicorn worker), as one string 3 MB. Lookups bisect the sorted readings (a
-    correction is looked up only for a query word no document contains)."""
+    documents (per gunicorn worker), as one string 3 MB, and it is read from the file as it is (no
+    parsing: 0.2 s of JSON decoding held every other request of a worker back when a generation
+    opened). Lookups bisect the sorted readings (a correction is looked up only for a query word no
+    document contains)."""
 
-    def __init__(self, entries: dict[str, list | None]):
-        keys = sorted(entries)
-        lines = []
-        for key in keys:
-            best = entries[key]
-            lines.append(f"{key}\t{best[0]}\t{best[1]}" if best else f"{key}\t\t")
-        self._text = "\n".join(lines)
+    def __init__(self, text: str):
+        self._text = text
         offsets, position = array("l"), 0
-        for line in lines:
+        while text:
             offsets.append(position)
-            position += len(line) + 1
+            end = text.find("\n", position)
+            if end < 0:
+                break
+            position = end + 1
         self._offsets = offsets
+
+    @classmethod
+    def of(cls, entries: dict[str, list | None]) -> CompactMap:
+        return cls(_lines(entries))
 
     def _key_at(self, i: int) -> str:
         start = self._offsets[i]
@@ -204,6 +211,29 @@ class CompactMap(Mapping):
         return len(self._offsets)
 
 
-def compact_maps(maps: dict) -> dict:
-    """``maps`` (as ``audience_maps`` makes them) with each part held as a ``CompactMap``."""
-    return {part: CompactMap(maps.get(part) or {}) for part in ("all", "client")}
+def _lines(entries: dict[str, list | None]) -> str:
+    return "\n".join(f"{key}\t{best[0]}\t{best[1]}" if best else f"{key}\t\t" for key, best in sorted(entries.items()))
+
+
+def dump_maps(maps: dict) -> str:
+    """The text of ``MAPS_FILE`` for ``maps`` as ``audience_maps`` makes them."""
+    return f"#all\n{_lines(maps.get('all') or {})}\n#client\n{_lines(maps.get('client') or {})}"
+
+
+def _parts(text: str) -> tuple[str, str]:
+    if not text.startswith("#all\n") or "\n#client\n" not in text:
+        return "", ""
+    full, client = text[len("#all\n") :].split("\n#client\n", 1)
+    return full, client
+
+
+def compact_maps(text: str) -> dict:
+    """A generation's typo maps (the text of ``MAPS_FILE``), each part held as a ``CompactMap``;
+    empty maps when the text is not such a file."""
+    full, client = _parts(text)
+    return {"all": CompactMap(full), "client": CompactMap(client)}
+
+
+def parse_maps(text: str) -> dict:
+    """The maps of ``MAPS_FILE`` as plain dicts (what ``audience_maps`` made)."""
+    return {part: dict(found.items()) for part, found in compact_maps(text).items()}

@@ -131,8 +131,8 @@ def of_segment(ix, folder: Path, segment_id: str) -> Counts | None:
 DELETED = "deleted-words.pickle"  # (segment id, document number) -> words of a deleted version still counted
 
 
-def deleted_words(ix, folder: Path | None, previous: Path | None = None) -> tuple[Counter, set[str]]:
-    """The words of the deleted documents the index's segments still count, and those first met here.
+def deleted_words(ix, folder: Path | None, previous: Path | None = None) -> Counter:
+    """The words of the deleted documents the index's segments still count.
 
     Whoosh's per-segment document frequencies keep counting a document after it is deleted (an updated
     or removed post) until its segment is merged away. Subtracted from the counts, they leave the live
@@ -151,15 +151,37 @@ def deleted_words(ix, folder: Path | None, previous: Path | None = None) -> tupl
     if folder is not None:
         with contextlib.suppress(OSError):
             generations.write_pickle(folder / DELETED, entries)
-    counts = Counter(word for words in entries.values() for word in words)
-    return counts, {word for words in fresh.values() for word in words}
+    return Counter(word for words in entries.values() for word in words)
 
 
-def _stored_words(ix, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
+def words_of_documents(ix, ids: list[str]) -> set[str]:
+    """The words of the documents with these ids as the index holds them (an update reads the versions
+    it is about to replace)."""
+    words: set[str] = set()
+    if not ids:
+        return words
+    with ix.searcher() as searcher:
+        for doc_id in ids:
+            for docnum in searcher.document_numbers(id=doc_id):
+                words.update(_words_of_stored(searcher.stored_fields(docnum)))
+    return words
+
+
+def _words_of_stored(stored: dict) -> tuple[str, ...]:
     from types import SimpleNamespace
 
     from indexer.spelling import document_words
 
+    doc = SimpleNamespace(
+        title=stored.get("title", ""),
+        tags=stored.get("tags") or (),
+        summary=stored.get("_stored_summary", ""),
+        body=stored.get("body", ""),
+    )
+    return document_words(doc)
+
+
+def _stored_words(ix, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
     wanted: dict[str, list[int]] = {}
     for segment_id, docnum in keys:
         wanted.setdefault(segment_id, []).append(docnum)
@@ -168,12 +190,5 @@ def _stored_words(ix, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tupl
         for leaf, _ in reader.leaf_readers():
             segment_id = leaf.segment().segment_id()
             for docnum in wanted.get(segment_id, ()):
-                stored = leaf.stored_fields(docnum)
-                doc = SimpleNamespace(
-                    title=stored.get("title", ""),
-                    tags=stored.get("tags") or (),
-                    summary=stored.get("_stored_summary", ""),
-                    body=stored.get("body", ""),
-                )
-                found[(segment_id, docnum)] = document_words(doc)
+                found[(segment_id, docnum)] = _words_of_stored(leaf.stored_fields(docnum))
     return found

@@ -5,7 +5,6 @@ lighter pinyin table and map."""
 from __future__ import annotations
 
 import io
-import json
 import pickle
 import random
 import subprocess
@@ -102,7 +101,7 @@ def test_pinyin_map_keeps_only_corrections_the_searcher_can_make(small):
     settings, _ = small
     rebuild(settings)
     live = generations.current_path(settings.index_dir)
-    pinyin = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    pinyin = _maps(live)
     domain = active_resources().domain_words
     assert pinyin["all"]
     for entries in (pinyin["all"].values(), (e for e in pinyin["client"].values() if e)):
@@ -116,6 +115,13 @@ def test_query_time_pinyin_lookup_does_not_import_pypinyin():
         "assert 'pypinyin' not in sys.modules and 'pypinyin.phrases_dict' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(_root()))
+
+
+def _maps(folder) -> dict:
+    """A generation's typo maps as plain dicts."""
+    from indexer.spelling import MAPS_FILE, parse_maps
+
+    return parse_maps((folder / MAPS_FILE).read_text(encoding="utf-8"))
 
 
 def _root():
@@ -187,11 +193,13 @@ def test_content_hashes_stay_what_earlier_builds_stored():
 def test_compact_typo_map_answers_like_the_map_it_holds(sample_settings):
     """Searchers hold the typo map as one sorted text (3 instead of 20 MB per worker at 10,000
     documents): every reading, every miss and every correction is what the plain map gives."""
-    from indexer.spelling import compact_maps, correct
+    from indexer.spelling import compact_maps, correct, dump_maps, parse_maps
 
-    maps = generations.read_json(generations.current_path(sample_settings.index_dir) / "pinyin.json")
+    maps = _maps(generations.current_path(sample_settings.index_dir))
     maps["client"]["zzz"] = None  # a reading no public word has
-    compact = compact_maps(maps)
+    text = dump_maps(maps)
+    assert parse_maps(text) == maps
+    compact = compact_maps(text)
     for part in ("all", "client"):
         assert dict(compact[part].items()) == maps[part] and len(compact[part]) == len(maps[part])
         assert list(compact[part]) == sorted(maps[part])
@@ -202,4 +210,19 @@ def test_compact_typo_map_answers_like_the_map_it_holds(sample_settings):
         for audience in ("client", "employee"):
             assert correct(word, compact, audience) == correct(word, maps, audience), (word, audience)
     assert correct("按例", compact, "client")[0] == "案例"
-    assert compact_maps({})["all"].get("anli") is None
+    for broken in ("", "not a map", "#all\n"):
+        assert compact_maps(broken)["all"].get("anli") is None and not compact_maps(broken)["client"]
+
+
+def test_a_generation_from_before_the_text_maps_still_corrects(sample_settings, tmp_path):
+    """An index built before the typo maps were kept as text (pinyin.json) keeps its typo help."""
+    import shutil
+
+    from indexer.live import Generation
+    from indexer.spelling import MAPS_FILE, correct
+
+    old = tmp_path / "gen-old"
+    shutil.copytree(generations.current_path(sample_settings.index_dir), old)
+    generations.write_json(old / "pinyin.json", _maps(old))
+    (old / MAPS_FILE).unlink()
+    assert correct("按例", Generation(old, None).pinyin_map, "client")[0] == "案例"

@@ -15,6 +15,13 @@ from tests.conftest import make_settings
 from tests.test_lifecycle import write_post
 
 
+def _maps(folder) -> dict:
+    """A generation's typo maps as plain dicts."""
+    from indexer.spelling import MAPS_FILE, parse_maps
+
+    return parse_maps((folder / MAPS_FILE).read_text(encoding="utf-8"))
+
+
 def _live(settings):
     live = generations.current_path(settings.index_dir)
     return live, whoosh_index.open_dir(str(live))
@@ -61,7 +68,7 @@ def test_updates_give_the_typo_map_a_full_count_gives(tmp_path):
         report = update(settings)
         assert report.added == 1 and report.removed == 1
         live, _ = _live(settings)
-        written = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+        written = _maps(live)
         assert written == _from_scratch(settings, tmp_path), word
         assert word[:2] in {best for best, _ in written["all"].values()}  # the new word can be corrected to
         kept, segments = _kept(settings)
@@ -77,7 +84,7 @@ def test_damaged_counts_and_readings_are_made_again(tmp_path):
     write_post(content, "2022-2-1-new.md", "裂变海报复盘", "一次裂变海报活动。")
     update(settings)
     live, _ = _live(settings)
-    assert json.loads((live / "pinyin.json").read_text(encoding="utf-8")) == _from_scratch(settings, tmp_path)
+    assert _maps(live) == _from_scratch(settings, tmp_path)
 
 
 def _capture_switch(monkeypatch) -> list[dict]:
@@ -88,7 +95,7 @@ def _capture_switch(monkeypatch) -> list[dict]:
     real = build.generations.switch
 
     def switch(index_dir, gen):
-        seen.append(json.loads((gen / "pinyin.json").read_text(encoding="utf-8")))
+        seen.append(_maps(gen))
         return real(index_dir, gen)
 
     monkeypatch.setattr(build.generations, "switch", switch)
@@ -108,7 +115,7 @@ def test_an_update_switches_with_a_map_that_only_lacks_entries(tmp_path, monkeyp
         update(settings)
         quick = seen[-1]
         live, _ = _live(settings)
-        exact = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+        exact = _maps(live)
         assert exact == _from_scratch(settings, tmp_path)
         for part in ("all", "client"):
             assert quick[part].items() <= exact[part].items(), (word, part)
@@ -123,7 +130,7 @@ def test_a_word_that_becomes_internal_only_is_never_offered_to_clients(tmp_path,
         write_post(content, f"2021-5-{i + 1}-fission{i}.md", f"裂变活动复盘{i}", "一次裂变活动的三个数字。")
     rebuild(settings)
     live, _ = _live(settings)
-    maps = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    maps = _maps(live)
     assert correct("列变", maps, "client")[0] == "裂变"  # a public word: clients get the hint
     seen = _capture_switch(monkeypatch)
     for i in range(2):
@@ -136,7 +143,7 @@ def test_a_word_that_becomes_internal_only_is_never_offered_to_clients(tmp_path,
         )
     update(settings)
     live, _ = _live(settings)
-    exact = json.loads((live / "pinyin.json").read_text(encoding="utf-8"))
+    exact = _maps(live)
     for maps in (seen[-1], exact):
         assert (correct("列变", maps, "client") or ("",))[0] != "裂变", (
             maps is exact,

@@ -36,8 +36,8 @@ from indexer.spelling import (
     document_words,
     dump_maps,
     internal_vocabulary,
-    parse_maps,
     reading_of,
+    without_words,
 )
 from indexer.text import fold
 from indexer.writer import write_parallel, write_serial
@@ -479,16 +479,7 @@ def _quick_typo_map(gen: Path, ix, previous: _Previous, touched: set[str]) -> bo
     text = generations.read_text(previous.folder / MAPS_FILE)
     if words is None or not text:
         return False
-    maps = parse_maps(text)
-    words |= touched
-    quick = {
-        part: {key: best for key, best in (maps.get(part) or {}).items() if not best or best[0] not in words}
-        for part in ("all", "client")
-    }
-    # A client reading dropped from "client" would fall back to the full map's word: drop it there too.
-    for key in set(maps.get("client") or {}) - set(quick["client"]):
-        quick["all"].pop(key, None)
-    generations.write_text(gen / MAPS_FILE, dump_maps(quick))
+    generations.write_text(gen / MAPS_FILE, without_words(text, words | touched))
     return True
 
 

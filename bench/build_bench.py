@@ -69,18 +69,14 @@ def measure_build(settings) -> dict:
     return {"documents": report.documents, "wall": wall, "cpu": cpu, "serial": serial, "load": os.getloadavg()[0]}
 
 
-def measure_update(settings, post: Path) -> dict:
-    """Retitle one post, run `update`, and time until an open searcher can find it; the post is restored.
+def timed_update(settings):
+    """Run `update`; its report, the seconds until it switched searches to its generation (None: it
+    switched nothing) and the seconds until it returned.
 
-    An update switches searches to its generation before it writes what only the next build reads
-    (and the exact typo map): "visible" is the moment of that switch plus one search of the open
-    searcher (which notices the switch on that search); "finished" is when `update` returned."""
+    An update switches before it writes what only the next build reads (and the exact typo map)."""
     from indexer import generations
     from indexer.build import update
-    from indexer.search import open_searcher
 
-    searcher = open_searcher(settings.index_dir)
-    original = post.read_text(encoding="utf-8")
     switched: list[float] = []
     real_switch = generations.switch
 
@@ -91,18 +87,33 @@ def measure_update(settings, post: Path) -> dict:
 
     generations.switch = switch
     try:
-        post.write_text(re.sub(r"(?m)^title: .*$", f"title: {MARKER}", original, count=1), encoding="utf-8")
         start = time.perf_counter()
         report = update(settings)
         finished = time.perf_counter() - start
+    finally:
+        generations.switch = real_switch
+    return report, (switched[0] - start if switched else None), finished
+
+
+def measure_update(settings, post: Path) -> dict:
+    """Retitle one post, run `update`, and time until an open searcher can find it; the post is restored.
+
+    "seconds" is the moment `update` switched plus one search of the open searcher (which notices the
+    switch on that search); "finished" is when `update` returned."""
+    from indexer.search import open_searcher
+
+    searcher = open_searcher(settings.index_dir)
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(re.sub(r"(?m)^title: .*$", f"title: {MARKER}", original, count=1), encoding="utf-8")
+        report, switched, finished = timed_update(settings)
         asked = time.perf_counter()
         found = searcher.search(MARKER, limit=5)
         search = time.perf_counter() - asked
     finally:
-        generations.switch = real_switch
         post.write_text(original, encoding="utf-8")
     return {
-        "seconds": switched[0] - start + search if switched else finished + search,
+        "seconds": (finished if switched is None else switched) + search,
         "finished": finished,
         "changed": report.changed + report.added,
         "found": any(post.stem in hit.id for hit in found.hits),

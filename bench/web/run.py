@@ -480,7 +480,10 @@ def report(results: dict) -> str:
     if updates:
         lines.append("")
     for u in updates:
-        lines.append(f"Incremental update of one changed document: {u['seconds']:.2f} s")
+        finished = f"; update finished after {u['finished']:.2f} s" if "finished" in u else ""
+        lines.append(
+            f"Incremental update of one changed document: searches see it after {u['seconds']:.2f} s{finished}"
+        )
     memories = results.get("memories") or [results[k] for k in ("memory_after_load",) if results.get(k)]
     for m in memories:
         lines.append(

@@ -337,6 +337,11 @@ def _internal_words(documents: list[Document], known: dict[str, tuple[str, ...]]
     }
 
 
+def _internal_counts(words_by_hash: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """How many internal documents hold each word (the client's typo map subtracts them)."""
+    return dict(Counter(word for words in words_by_hash.values() for word in words))
+
+
 def _internal_vocabulary(documents: list[Document], known: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
     return internal_vocabulary([d for d in documents if d.visibility == "internal"], known)
 
@@ -414,7 +419,7 @@ def _finish(
 
     def exact_typo_map() -> None:
         readings = segment_counts.load_readings(gen)
-        internal = dict(Counter(w for words in internal_words.values() for w in words))
+        internal = _internal_counts(internal_words)
         deleted = segment_counts.deleted_words(ix, gen, previous and previous.folder)
         exact = _pinyin_map(ix, documents, vocabulary, internal, readings, deleted)
         generations.write_text(gen / MAPS_FILE, dump_maps(exact))

@@ -126,7 +126,7 @@ def test_a_parallel_build_makes_the_typo_map_a_serial_one_makes(tmp_path, docume
     vocabulary, ready = write_parallel(ix, documents, _fields, 2, meanwhile=lambda: build._while_writing(documents))
     assert any(d.visibility == "internal" for d in documents) and ready.internal
     assert ready.hashes == {d.id: d.content_hash() for d in documents}
-    built = build._pinyin_map(ix, documents, vocabulary, ready.internal)
+    built = build._pinyin_map(ix, documents, vocabulary, build._internal_counts(ready.internal))
     assert built == build._pinyin_map(ix, documents, vocabulary)
     assert built["all"] and built["client"]
 

@@ -35,6 +35,8 @@ from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.querytree import Scoring, evaluate
+
 _BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -51,11 +53,12 @@ class Match:
 
 
 class _Segment:
-    """One segment's evaluation state: its size and the term records of the tree."""
+    """One segment's evaluation state: its size, deleted documents and the term records of the tree."""
 
     def __init__(self, sub: WhooshSearcher):
         self.sub = sub
         self.size = sub.reader().doc_count_all()
+        self.deleted = deleted_mask(sub.reader(), self.size)
         # (term, boolean array: the documents where Whoosh's terms collector finds that term matcher on them)
         self.terms: list[tuple[tuple[str, bytes], np.ndarray]] = []
 
@@ -72,13 +75,15 @@ def top_matches(
     ``hidden`` / ``allowed`` are boolean arrays over the searcher's document numbers (the audience's
     mask and a filter's documents); a document must be allowed and not hidden.
     """
-    context = searcher.context(needs_current=True)  # what terms=True gives Whoosh's collector
+    scoring = Scoring(searcher)
     docnums, scores, owners = [], [], []
     segments = []
     for sub, offset in searcher.leaf_searchers():
         seg = _Segment(sub)
-        matcher = query.matcher(sub, context)
-        score, has = _evaluate(matcher, seg)  # deleted documents: each leaf is a FilterMatcher then
+        found = evaluate(query, scoring, seg, _evaluate, _postings)
+        if found is None:
+            continue
+        score, has = found
         if hidden is not None:
             has &= ~hidden[offset : offset + seg.size]
         if allowed is not None:
@@ -236,6 +241,18 @@ def field_lengths(sub: WhooshSearcher, fieldname: str) -> np.ndarray:
             codes[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
         found = per_reader[fieldname] = _BYTE_LENGTH[codes]
     return found
+
+
+_deleted_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def deleted_mask(reader, size: int) -> np.ndarray | None:
+    """A segment's deleted documents as a boolean array (None: it has none)."""
+    found = _deleted_cache.get(reader)
+    if found is None:
+        deleted = getattr(reader, "deleted_docs_set", None)  # what SegmentReader.postings filters out
+        found = _deleted_cache[reader] = (docnum_mask(deleted, size) if deleted else False,)
+    return found[0] if found[0] is not False else None
 
 
 def docnum_mask(docnums, size: int) -> np.ndarray:

@@ -1,0 +1,220 @@
+"""Whoosh's matcher tree for a query, built from each term's record read once, then evaluated with numpy.
+
+``indexer.topk`` evaluated the tree Whoosh's ``query.matcher`` builds, and building it was ~40% of a
+search at 10,000 documents: per term and segment Whoosh probes its hashed term table for
+membership, for the postings, for the idf and once more for every size estimate of an enclosing
+clause (the tree's shape), and makes a matcher and a scorer object for each. Here the same tree is
+laid out from the term records of ``indexer.termstats`` (one lookup per term and segment, kept
+while the reader lives), with no matcher objects:
+
+- ``Or`` and ``And`` are shaped as Whoosh's ``_tree_matcher`` shapes them: the huffman-like tree of
+  ``make_weighted_tree`` over the clauses' size estimates (Whoosh's tie order: a stable sort, then
+  ``insort`` after equal weights, since its matchers compare neither smaller nor larger), so every
+  sum is added in Whoosh's order and the floats are the same;
+- a term scores by BM25F exactly as ``indexer.topk`` does, deleted documents are dropped like
+  Whoosh's ``FilterMatcher`` drops them, a boost multiplies like ``WrappingMatcher``;
+- anything else (a phrase, an unusual clause) is handed to Whoosh's own matcher and evaluated by
+  ``indexer.topk`` as before.
+A clause that cannot match (a term the segment lacks) adds nothing: ``x + 0.0 == x``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import insort
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import SegmentReader
+from whoosh.scoring import BM25F
+
+from indexer.termstats import segment_doc_frequency, term_info
+
+_UNION, _INTER, _WRAP, _LEAF, _WHOOSH = range(5)
+
+
+def _weight(pair):
+    return pair[0]
+
+
+class Scoring:
+    """What a search's terms share across segments: idf and average field lengths (global figures)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.weighting = searcher.weighting
+        self.plain = type(self.weighting) is BM25F  # otherwise every term is left to Whoosh
+        self.schema = searcher.schema
+        self.readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+        self._idf = getattr(searcher, "_idf_cache", {})  # Whoosh's own cache: both paths share it
+        self._avgfl: dict[str, float] = {}
+        self.btexts: dict[int, bytes | None] = {}  # id(Term) → its bytes (None: not searchable)
+        self._context = None
+
+    @property
+    def context(self):
+        if self._context is None:  # what terms=True gives Whoosh's collector
+            self._context = self.searcher.context(needs_current=True)
+        return self._context
+
+    def btext(self, q: wq.Term) -> bytes | None:
+        key = id(q)
+        if key not in self.btexts:
+            try:
+                self.btexts[key] = self.schema[q.fieldname].to_bytes(q.text) if q.fieldname in self.schema else None
+            except ValueError:  # Whoosh's Term.matcher: then nothing matches
+                self.btexts[key] = None
+        return self.btexts[key]
+
+    def bm25(self, fieldname: str, btext: bytes) -> tuple[float, float, float, float]:
+        """``BM25FScorer``'s idf, average length, B and K1 for a term (``whoosh.scoring``)."""
+        key = (fieldname, btext)
+        idf = self._idf.get(key)
+        if idf is None:
+            n = sum(segment_doc_frequency(r, fieldname, btext) for r in self.readers)
+            idf = self._idf[key] = math.log(self.searcher.doc_count_all() / (n + 1)) + 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:
+            avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+        w = self.weighting
+        return idf, avgfl, w._field_B.get(fieldname, w.B), w.K1
+
+
+class _Builder:
+    """One segment's tree, as ``query.matcher(segment_searcher, context)`` would shape it."""
+
+    def __init__(self, scoring: Scoring, sub):
+        self.scoring = scoring
+        self.reader = sub.reader()
+        self._estimates: dict[int, int] = {}
+
+    def node(self, q):
+        kind = type(q)
+        if kind is wq.Term and not q.minquality:
+            return self._term(q)
+        if kind is wq.Or or kind is wq.And:
+            subs = q.subqueries
+            if not subs:
+                return None
+            if len(subs) == 1:  # Whoosh matches the clause itself, the compound's boost unused
+                return self.node(subs[0])
+            if kind is wq.Or:
+                if q.scale or len(subs) >= wq.Or.TOO_MANY_CLAUSES or q.matcher_type != wq.Or.AUTO_MATCHER:
+                    return (_WHOOSH, q)
+                pairs = [(self.estimate(s), self.node(s)) for s in subs]
+                tree = _weighted_tree(_UNION, pairs)
+            else:
+                pairs = [(0 - self.estimate(s), self.node(s)) for s in subs]
+                tree = _weighted_tree(_INTER, pairs)
+            return (_WRAP, tree, q.boost) if q.boost != 1.0 else tree
+        return (_WHOOSH, q)
+
+    def _term(self, q: wq.Term):
+        scoring = self.scoring
+        btext = scoring.btext(q)
+        if btext is None:
+            return None
+        info = term_info(self.reader, q.fieldname, btext)
+        if info is None:
+            return None
+        if not (scoring.plain and scoring.schema[q.fieldname].scorable):
+            return (_WHOOSH, q)
+        leaf = (_LEAF, q.fieldname, btext, info)
+        return (_WRAP, leaf, q.boost) if q.boost != 1.0 else leaf
+
+    def estimate(self, q) -> int:
+        """``q.estimate_size(segment_reader)``, from the kept term records."""
+        key = id(q)
+        found = self._estimates.get(key)
+        if found is None:
+            kind = type(q)
+            if kind is wq.Term:
+                btext = self.scoring.btext(q)
+                found = 0 if btext is None else segment_doc_frequency(self.reader, q.fieldname, btext)
+            elif kind is wq.Or and q.subqueries:
+                found = min(sum(self.estimate(s) for s in q.subqueries), self.reader.doc_count())
+            elif kind is wq.And and q.subqueries:
+                found = min(self.estimate(s) for s in q.subqueries)
+            else:
+                found = q.estimate_size(self.reader)
+            self._estimates[key] = found
+        return found
+
+
+def _weighted_tree(kind: int, pairs: list):
+    """``whoosh.util.make_weighted_tree``: join the two lightest, insert the pair after equal weights."""
+    pairs.sort(key=_weight)
+    while len(pairs) > 1:
+        a = pairs.pop(0)
+        b = pairs.pop(0)
+        insort(pairs, (a[0] + b[0], (kind, a[1], b[1])), key=_weight)
+    return pairs[0][1]
+
+
+def evaluate(query, scoring: Scoring, seg, whoosh_evaluate, postings):
+    """Scores (0 where absent) and presence of ``query`` over one segment (``indexer.topk._Segment``),
+    or None when nothing can match; matched terms are recorded in ``seg.terms`` like topk does.
+    ``whoosh_evaluate`` evaluates a Whoosh matcher; ``postings`` reads a leaf matcher's postings."""
+    if type(seg.sub.reader()) is not SegmentReader:  # no term table of ours to read: Whoosh's tree
+        return whoosh_evaluate(query.matcher(seg.sub, scoring.context), seg)
+    root = _Builder(scoring, seg.sub).node(query)
+    return _run(root, scoring, seg, whoosh_evaluate, postings)
+
+
+def _run(node, scoring: Scoring, seg, whoosh_evaluate, postings):
+    if node is None:
+        return None
+    kind = node[0]
+    if kind == _UNION:
+        ra = _run(node[1], scoring, seg, whoosh_evaluate, postings)
+        rb = _run(node[2], scoring, seg, whoosh_evaluate, postings)
+        if ra is None or rb is None:
+            return rb if ra is None else ra
+        return ra[0] + rb[0], ra[1] | rb[1]
+    if kind == _LEAF:
+        return _leaf(node, scoring, seg, postings)
+    if kind == _WRAP:
+        r = _run(node[1], scoring, seg, whoosh_evaluate, postings)
+        return None if r is None else (r[0] * node[2], r[1])
+    if kind == _INTER:
+        first = len(seg.terms)
+        ra = _run(node[1], scoring, seg, whoosh_evaluate, postings)
+        rb = None if ra is None else _run(node[2], scoring, seg, whoosh_evaluate, postings)
+        if rb is None:  # an AND with a side that cannot match matches nothing, and none of its terms
+            del seg.terms[first:]
+            return None
+        has = ra[1] & rb[1]
+        for i in range(first, len(seg.terms)):
+            term, where = seg.terms[i]
+            seg.terms[i] = (term, where & has)
+        return np.where(has, ra[0] + rb[0], 0.0), has
+    return whoosh_evaluate(node[1].matcher(seg.sub, scoring.context), seg)
+
+
+def _leaf(node, scoring: Scoring, seg, postings):
+    from indexer.topk import field_lengths
+
+    _, fieldname, btext, info = node
+    if info.is_inlined():
+        raw_ids, raw_weights, _ = info.inlined_postings()
+        ids = np.array(raw_ids, dtype=np.int64)
+        weights = np.array(raw_weights, dtype=np.float64) if raw_weights else np.ones(len(ids))
+    else:
+        offset, length = info.extent()
+        fmt = scoring.schema[fieldname].format
+        reader = seg.sub.reader()
+        ids, weights = postings(W3LeafMatcher(reader._terms._postfile, offset, length, fmt, term=(fieldname, btext)))
+    if seg.deleted is not None:
+        keep = ~seg.deleted[ids]
+        ids, weights = ids[keep], weights[keep]
+    lengths = field_lengths(seg.sub, fieldname)[ids]
+    idf, avgfl, B, K1 = scoring.bm25(fieldname, btext)
+    # whoosh.scoring.bm25, operation for operation (the same float results)
+    values = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
+    score = np.zeros(seg.size)
+    has = np.zeros(seg.size, dtype=bool)
+    score[ids] = values
+    has[ids] = True
+    seg.terms.append(((fieldname, btext), has.copy()))
+    return score, has

@@ -1,0 +1,52 @@
+"""A segment's term records, looked up once and kept while its reader lives.
+
+A search asked Whoosh about the same term of the same segment several times — is it there, how many
+documents hold it (for the idf and for the matcher tree's shape, once per enclosing clause), where
+are its postings — and every question hashed the key (md5) and probed the term table again. A
+segment never changes once written (a new generation brings new readers), so each term's record is
+read once per reader and answered from memory afterwards; an absent term is remembered too.
+
+The cache holds Whoosh's own ``TermInfo`` objects, so every figure is the one Whoosh reads.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher as WhooshSearcher
+
+# Records kept per segment reader; past this the cache starts afresh (a record is ~200 bytes).
+MAX_TERMS = 200_000
+_ABSENT = object()
+_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def term_info(reader, fieldname: str, btext: bytes):
+    """The ``TermInfo`` of a term in one segment reader, or None when the segment lacks it."""
+    table = _tables.get(reader)
+    if table is None:
+        table = _tables[reader] = {}
+    key = (fieldname, btext)
+    found = table.get(key)
+    if found is None:
+        if len(table) >= MAX_TERMS:
+            table.clear()
+        try:
+            found = reader._terms.term_info(fieldname, btext)
+        except TermNotFound:
+            found = _ABSENT
+        table[key] = found
+    return None if found is _ABSENT else found
+
+
+def segment_doc_frequency(reader, fieldname: str, btext: bytes) -> int:
+    info = term_info(reader, fieldname, btext)
+    return info.doc_frequency() if info is not None else 0
+
+
+def doc_frequency(searcher: WhooshSearcher, fieldname: str, text: str | bytes) -> int:
+    """``searcher.doc_frequency(fieldname, text)``, from the segments' kept records."""
+    field = searcher.schema[fieldname]
+    btext = field.to_bytes(text)
+    return sum(segment_doc_frequency(sub.reader(), fieldname, btext) for sub, _ in searcher.leaf_searchers())

@@ -104,13 +104,15 @@ def top_matches(
         keep = score >= kth
         docnum, score, owner = docnum[keep], score[keep], owner[keep]
     order = np.lexsort((docnum, -score))[:limit]
-    out = []
-    for i in order:
-        seg, offset = segments[owner[i]]
-        local = int(docnum[i]) - offset
-        terms = [term for term, where in seg.terms if where[local]]
-        out.append(Match(int(docnum[i]), float(score[i]), terms))
-    return out
+    # Each chosen document's terms, in the tree's order: one column of the segment's term table
+    found: dict[int, list] = {}
+    for number, (seg, offset) in enumerate(segments):
+        mine = order[owner[order] == number]
+        if len(mine) and seg.terms:
+            table = np.stack([where for _, where in seg.terms])[:, docnum[mine] - offset]
+            for column, i in enumerate(mine.tolist()):
+                found[i] = [seg.terms[t][0] for t in np.flatnonzero(table[:, column]).tolist()]
+    return [Match(int(docnum[i]), float(score[i]), found.get(i, [])) for i in order.tolist()]
 
 
 def _evaluate(m, seg: _Segment) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 
-from indexer.termstats import segment_doc_frequency, term_info
+from indexer.termstats import kept_postings, segment_doc_frequency, term_info
 
 _UNION, _INTER, _WRAP, _LEAF, _WHOOSH = range(5)
 
@@ -153,34 +153,62 @@ def _weighted_tree(kind: int, pairs: list):
 
 
 def evaluate(query, scoring: Scoring, seg, whoosh_evaluate, postings):
-    """Scores (0 where absent) and presence of ``query`` over one segment (``indexer.topk._Segment``),
-    or None when nothing can match; matched terms are recorded in ``seg.terms`` like topk does.
-    ``whoosh_evaluate`` evaluates a Whoosh matcher; ``postings`` reads a leaf matcher's postings."""
+    """``query`` over one segment (``indexer.topk._Segment``): ``(documents, scores, presence)``, the
+    three aligned, or None when nothing can match; matched terms are recorded in ``seg.terms`` (one
+    presence array per term, aligned with the documents) like topk did. ``whoosh_evaluate``
+    evaluates a Whoosh matcher over the whole segment; ``postings`` reads a leaf matcher's postings.
+
+    Only the documents some term holds are laid out (``np.unique`` of the postings), every term's
+    BM25F in one pass over all postings, and the tree's sums run on rows of that small table: a
+    query of a hundred clauses cost ~10 numpy operations a clause over the whole segment before.
+    A tree with a node Whoosh must run itself (a phrase) is evaluated over the whole segment."""
     if type(seg.sub.reader()) is not SegmentReader:  # no term table of ours to read: Whoosh's tree
-        return whoosh_evaluate(query.matcher(seg.sub, scoring.context), seg)
+        found = whoosh_evaluate(query.matcher(seg.sub, scoring.context), seg)
+        return np.arange(seg.size), found[0], found[1]
     root = _Builder(scoring, seg.sub).node(query)
-    return _run(root, scoring, seg, whoosh_evaluate, postings)
+    if root is None:
+        return None
+    leaves: list = []
+    if _leaves(root, leaves):
+        return _compact(root, leaves, scoring, seg, postings) if leaves else None
+    found = _run(root, _Dense(scoring, seg, whoosh_evaluate, postings), seg)
+    return None if found is None else (np.arange(seg.size), found[0], found[1])
 
 
-def _run(node, scoring: Scoring, seg, whoosh_evaluate, postings):
+def _leaves(node, out: list) -> bool:
+    """The tree's leaves in evaluation order; False when a node must be run by Whoosh."""
+    if node is None:
+        return True
+    kind = node[0]
+    if kind == _LEAF:
+        out.append(node)
+        return True
+    if kind == _WHOOSH:
+        return False
+    if kind == _WRAP:
+        return _leaves(node[1], out)
+    return _leaves(node[1], out) and _leaves(node[2], out)
+
+
+def _run(node, how, seg):
     if node is None:
         return None
     kind = node[0]
     if kind == _UNION:
-        ra = _run(node[1], scoring, seg, whoosh_evaluate, postings)
-        rb = _run(node[2], scoring, seg, whoosh_evaluate, postings)
+        ra = _run(node[1], how, seg)
+        rb = _run(node[2], how, seg)
         if ra is None or rb is None:
             return rb if ra is None else ra
         return ra[0] + rb[0], ra[1] | rb[1]
     if kind == _LEAF:
-        return _leaf(node, scoring, seg, postings)
+        return how.leaf(node)
     if kind == _WRAP:
-        r = _run(node[1], scoring, seg, whoosh_evaluate, postings)
+        r = _run(node[1], how, seg)
         return None if r is None else (r[0] * node[2], r[1])
     if kind == _INTER:
         first = len(seg.terms)
-        ra = _run(node[1], scoring, seg, whoosh_evaluate, postings)
-        rb = None if ra is None else _run(node[2], scoring, seg, whoosh_evaluate, postings)
+        ra = _run(node[1], how, seg)
+        rb = None if ra is None else _run(node[2], how, seg)
         if rb is None:  # an AND with a side that cannot match matches nothing, and none of its terms
             del seg.terms[first:]
             return None
@@ -189,32 +217,93 @@ def _run(node, scoring: Scoring, seg, whoosh_evaluate, postings):
             term, where = seg.terms[i]
             seg.terms[i] = (term, where & has)
         return np.where(has, ra[0] + rb[0], 0.0), has
-    return whoosh_evaluate(node[1].matcher(seg.sub, scoring.context), seg)
+    return how.whoosh(node)
 
 
-def _leaf(node, scoring: Scoring, seg, postings):
-    from indexer.topk import field_lengths
-
+def _postings_of(node, scoring: Scoring, seg, postings) -> tuple[np.ndarray, np.ndarray]:
+    """A leaf's document numbers and weights, without the segment's deleted documents."""
     _, fieldname, btext, info = node
     if info.is_inlined():
         raw_ids, raw_weights, _ = info.inlined_postings()
         ids = np.array(raw_ids, dtype=np.int64)
+        # ListMatcher.weight(): the stored weight, 1.0 when none was stored
         weights = np.array(raw_weights, dtype=np.float64) if raw_weights else np.ones(len(ids))
     else:
-        offset, length = info.extent()
-        fmt = scoring.schema[fieldname].format
         reader = seg.sub.reader()
-        ids, weights = postings(W3LeafMatcher(reader._terms._postfile, offset, length, fmt, term=(fieldname, btext)))
+
+        def read():
+            offset, length = info.extent()
+            fmt = scoring.schema[fieldname].format
+            return postings(W3LeafMatcher(reader._terms._postfile, offset, length, fmt, term=(fieldname, btext)))
+
+        ids, weights = kept_postings(reader, (fieldname, btext), read)
     if seg.deleted is not None:
         keep = ~seg.deleted[ids]
         ids, weights = ids[keep], weights[keep]
-    lengths = field_lengths(seg.sub, fieldname)[ids]
-    idf, avgfl, B, K1 = scoring.bm25(fieldname, btext)
-    # whoosh.scoring.bm25, operation for operation (the same float results)
-    values = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
-    score = np.zeros(seg.size)
-    has = np.zeros(seg.size, dtype=bool)
-    score[ids] = values
-    has[ids] = True
-    seg.terms.append(((fieldname, btext), has.copy()))
-    return score, has
+    return ids, weights
+
+
+def _bm25(idf, avgfl, B, K1, weights, lengths):
+    # whoosh.scoring.bm25, operation for operation (the same float results, scalar or elementwise)
+    return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
+
+
+def _compact(root, leaves: list, scoring: Scoring, seg, postings):
+    from indexer.topk import field_lengths
+
+    parts = [_postings_of(leaf, scoring, seg, postings) for leaf in leaves]
+    counts = [len(ids) for ids, _ in parts]
+    ids = np.concatenate([p[0] for p in parts])
+    weights = np.concatenate([p[1] for p in parts])
+    fields = sorted({leaf[1] for leaf in leaves})
+    row_of_field = {f: i for i, f in enumerate(fields)}
+    lengths_table = np.stack([field_lengths(seg.sub, f) for f in fields])
+    owner = np.repeat(np.arange(len(leaves)), counts)
+    params = np.array([scoring.bm25(leaf[1], leaf[2]) for leaf in leaves]).T[:, owner]
+    lengths = lengths_table[np.array([row_of_field[leaf[1]] for leaf in leaves])[owner], ids]
+    values = _bm25(params[0], params[1], params[2], params[3], weights, lengths)
+    docs, column = np.unique(ids, return_inverse=True)
+    scores = np.zeros((len(leaves), len(docs)))
+    present = np.zeros((len(leaves), len(docs)), dtype=bool)
+    scores[owner, column] = values
+    present[owner, column] = True
+    found = _run(root, _Rows(leaves, scores, present, seg), seg)
+    return None if found is None else (docs, found[0], found[1])
+
+
+class _Rows:
+    """Leaves read from the table of a query's documents (one row per leaf)."""
+
+    def __init__(self, leaves, scores, present, seg):
+        self.row = {id(leaf): i for i, leaf in enumerate(leaves)}
+        self.scores, self.present, self.seg = scores, present, seg
+
+    def leaf(self, node):
+        i = self.row[id(node)]
+        self.seg.terms.append(((node[1], node[2]), self.present[i]))
+        return self.scores[i], self.present[i]
+
+
+class _Dense:
+    """Leaves and Whoosh's own nodes over the whole segment (a tree with a phrase)."""
+
+    def __init__(self, scoring, seg, whoosh_evaluate, postings):
+        self.scoring, self.seg = scoring, seg
+        self.whoosh_evaluate, self.postings = whoosh_evaluate, postings
+
+    def leaf(self, node):
+        from indexer.topk import field_lengths
+
+        seg = self.seg
+        ids, weights = _postings_of(node, self.scoring, seg, self.postings)
+        lengths = field_lengths(seg.sub, node[1])[ids]
+        values = _bm25(*self.scoring.bm25(node[1], node[2]), weights, lengths)
+        score = np.zeros(seg.size)
+        has = np.zeros(seg.size, dtype=bool)
+        score[ids] = values
+        has[ids] = True
+        seg.terms.append(((node[1], node[2]), has.copy()))
+        return score, has
+
+    def whoosh(self, node):
+        return self.whoosh_evaluate(node[1].matcher(self.seg.sub, self.scoring.context), self.seg)

@@ -76,40 +76,42 @@ def top_matches(
     mask and a filter's documents); a document must be allowed and not hidden.
     """
     scoring = Scoring(searcher)
-    docnums, scores, owners = [], [], []
+    docnums, scores, owners, places = [], [], [], []
     segments = []
     for sub, offset in searcher.leaf_searchers():
         seg = _Segment(sub)
         found = evaluate(query, scoring, seg, _evaluate, _postings)
         if found is None:
             continue
-        score, has = found
+        docs, score, has = found  # has may be a term's own presence array: not changed in place
         if hidden is not None:
-            has &= ~hidden[offset : offset + seg.size]
+            has = has & ~hidden[docs + offset]
         if allowed is not None:
-            has &= allowed[offset : offset + seg.size]
-        local = np.flatnonzero(has)
-        docnums.append(local + offset)
-        scores.append(score[local])
-        owners.append(np.full(len(local), len(segments), dtype=np.int64))
+            has = has & allowed[docs + offset]
+        place = np.flatnonzero(has)
+        docnums.append(docs[place] + offset)
+        scores.append(score[place])
+        places.append(place)
+        owners.append(np.full(len(place), len(segments), dtype=np.int64))
         segments.append((seg, offset))
     if not docnums:
         return []
     docnum = np.concatenate(docnums)
     score = np.concatenate(scores)
     owner = np.concatenate(owners)
+    place = np.concatenate(places)
     if len(score) > limit:
         # Everything scoring at least the limit-th best (ties included), then Whoosh's order
         kth = np.partition(score, len(score) - limit)[len(score) - limit]
         keep = score >= kth
-        docnum, score, owner = docnum[keep], score[keep], owner[keep]
+        docnum, score, owner, place = docnum[keep], score[keep], owner[keep], place[keep]
     order = np.lexsort((docnum, -score))[:limit]
     # Each chosen document's terms, in the tree's order: one column of the segment's term table
     found: dict[int, list] = {}
-    for number, (seg, offset) in enumerate(segments):
+    for number, (seg, _) in enumerate(segments):
         mine = order[owner[order] == number]
         if len(mine) and seg.terms:
-            table = np.stack([where for _, where in seg.terms])[:, docnum[mine] - offset]
+            table = np.stack([where for _, where in seg.terms])[:, place[mine]]
             for column, i in enumerate(mine.tolist()):
                 found[i] = [seg.terms[t][0] for t in np.flatnonzero(table[:, column]).tolist()]
     return [Match(int(docnum[i]), float(score[i]), found.get(i, [])) for i in order.tolist()]

@@ -220,3 +220,17 @@ def test_kept_term_records_answer_like_whoosh(generated):
             assert termstats.doc_frequency(whoosh_searcher, fieldname, btext.decode()) == reader.doc_frequency(
                 fieldname, btext.decode()
             )
+
+
+def test_candidates_equal_whoosh_when_kept_postings_are_evicted(generated, monkeypatch):
+    """Posting lists kept between searches (bounded, least recently used out) change nothing."""
+    from indexer import termstats
+
+    monkeypatch.setattr(termstats, "MAX_POSTINGS", 400)
+    settings, _ = generated
+    searcher = open_searcher(settings.index_dir, cache_size=0)
+    _, whoosh_searcher = searcher._whoosh()
+    queries = _queries(whoosh_searcher, 12, seed=33)
+    assert _assert_same_candidates(searcher, queries * 2) > 40
+    kept = termstats._postings[whoosh_searcher.leaf_searchers()[0][0].reader()]
+    assert 0 < kept.size <= 400 and kept.size == sum(len(ids) for ids, _ in kept.lists.values())

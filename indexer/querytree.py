@@ -88,6 +88,7 @@ class _Builder:
         self.scoring = scoring
         self.reader = sub.reader()
         self._estimates: dict[int, int] = {}
+        self._infos: dict[int, object] = {}  # id(Term) → its record in this segment (None: absent)
 
     def node(self, q):
         kind = type(q)
@@ -110,17 +111,22 @@ class _Builder:
             return (_WRAP, tree, q.boost) if q.boost != 1.0 else tree
         return (_WHOOSH, q)
 
+    def _info(self, q: wq.Term):
+        key = id(q)
+        if key in self._infos:
+            return self._infos[key]
+        btext = self.scoring.btext(q)
+        info = self._infos[key] = None if btext is None else term_info(self.reader, q.fieldname, btext)
+        return info
+
     def _term(self, q: wq.Term):
         scoring = self.scoring
-        btext = scoring.btext(q)
-        if btext is None:
-            return None
-        info = term_info(self.reader, q.fieldname, btext)
+        info = self._info(q)
         if info is None:
             return None
         if not (scoring.plain and scoring.schema[q.fieldname].scorable):
             return (_WHOOSH, q)
-        leaf = (_LEAF, q.fieldname, btext, info)
+        leaf = (_LEAF, q.fieldname, scoring.btext(q), info)
         return (_WRAP, leaf, q.boost) if q.boost != 1.0 else leaf
 
     def estimate(self, q) -> int:
@@ -130,8 +136,8 @@ class _Builder:
         if found is None:
             kind = type(q)
             if kind is wq.Term:
-                btext = self.scoring.btext(q)
-                found = 0 if btext is None else segment_doc_frequency(self.reader, q.fieldname, btext)
+                info = self._info(q)
+                found = 0 if info is None else info.doc_frequency()
             elif kind is wq.Or and q.subqueries:
                 found = min(sum(self.estimate(s) for s in q.subqueries), self.reader.doc_count())
             elif kind is wq.And and q.subqueries:

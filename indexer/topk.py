@@ -112,8 +112,12 @@ def top_matches(
         mine = order[owner[order] == number]
         if len(mine) and seg.terms:
             table = np.stack([where for _, where in seg.terms])[:, place[mine]]
-            for column, i in enumerate(mine.tolist()):
-                found[i] = [seg.terms[t][0] for t in np.flatnonzero(table[:, column]).tolist()]
+            chosen = mine.tolist()
+            for i in chosen:
+                found[i] = []
+            rows, columns = np.nonzero(table)  # by term, then document: each list keeps the tree's order
+            for t, column in zip(rows.tolist(), columns.tolist(), strict=True):
+                found[chosen[column]].append(seg.terms[t][0])
     return [Match(int(docnum[i]), float(score[i]), found.get(i, [])) for i in order.tolist()]
 
 

@@ -49,6 +49,7 @@ class Scoring:
         self.readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
         self._idf = getattr(searcher, "_idf_cache", {})  # Whoosh's own cache: both paths share it
         self._avgfl: dict[str, float] = {}
+        self._scorable: dict[str, bool] = {}
         self.btexts: dict[int, bytes | None] = {}  # id(Term) → its bytes (None: not searchable)
         self._context = None
 
@@ -66,6 +67,13 @@ class Scoring:
             except ValueError:  # Whoosh's Term.matcher: then nothing matches
                 self.btexts[key] = None
         return self.btexts[key]
+
+    def scores(self, fieldname: str) -> bool:
+        """Whether BM25F scores the field (else its terms are left to Whoosh, like any other node)."""
+        found = self._scorable.get(fieldname)
+        if found is None:
+            found = self._scorable[fieldname] = self.plain and bool(self.schema[fieldname].scorable)
+        return found
 
     def bm25(self, fieldname: str, btext: bytes) -> tuple[float, float, float, float]:
         """``BM25FScorer``'s idf, average length, B and K1 for a term (``whoosh.scoring``)."""
@@ -87,65 +95,49 @@ class _Builder:
     def __init__(self, scoring: Scoring, sub):
         self.scoring = scoring
         self.reader = sub.reader()
-        self._estimates: dict[int, int] = {}
-        self._infos: dict[int, object] = {}  # id(Term) → its record in this segment (None: absent)
+        self._doc_count: int | None = None
 
-    def node(self, q):
+    def shape(self, q) -> tuple:
+        """``(q.estimate_size(segment_reader), the node q.matcher makes)``, from the kept term records
+        (both in one walk: Whoosh asks every clause for its size once per enclosing clause)."""
         kind = type(q)
-        if kind is wq.Term and not q.minquality:
+        if kind is wq.Term:
             return self._term(q)
-        if kind is wq.Or or kind is wq.And:
+        if (kind is wq.Or or kind is wq.And) and q.subqueries:
             subs = q.subqueries
-            if not subs:
-                return None
-            if len(subs) == 1:  # Whoosh matches the clause itself, the compound's boost unused
-                return self.node(subs[0])
+            if kind is wq.Or and (
+                q.scale or len(subs) >= wq.Or.TOO_MANY_CLAUSES or q.matcher_type != wq.Or.AUTO_MATCHER
+            ):
+                return q.estimate_size(self.reader), (_WHOOSH, q)
+            shaped = [self.shape(s) for s in subs]
             if kind is wq.Or:
-                if q.scale or len(subs) >= wq.Or.TOO_MANY_CLAUSES or q.matcher_type != wq.Or.AUTO_MATCHER:
-                    return (_WHOOSH, q)
-                pairs = [(self.estimate(s), self.node(s)) for s in subs]
-                tree = _weighted_tree(_UNION, pairs)
+                if self._doc_count is None:
+                    self._doc_count = self.reader.doc_count()
+                estimate = min(sum(e for e, _ in shaped), self._doc_count)
             else:
-                pairs = [(0 - self.estimate(s), self.node(s)) for s in subs]
-                tree = _weighted_tree(_INTER, pairs)
-            return (_WRAP, tree, q.boost) if q.boost != 1.0 else tree
-        return (_WHOOSH, q)
+                estimate = min(e for e, _ in shaped)
+            if len(subs) == 1:  # Whoosh matches the clause itself, the compound's boost unused
+                return estimate, shaped[0][1]
+            if kind is wq.Or:
+                tree = _weighted_tree(_UNION, shaped)
+            else:
+                tree = _weighted_tree(_INTER, [(0 - e, n) for e, n in shaped])
+            return estimate, ((_WRAP, tree, q.boost) if q.boost != 1.0 else tree)
+        if kind is wq.Or or kind is wq.And:  # no clauses: Whoosh's NullMatcher
+            return (0 if kind is wq.Or else None), None
+        return q.estimate_size(self.reader), (_WHOOSH, q)
 
-    def _info(self, q: wq.Term):
-        key = id(q)
-        if key in self._infos:
-            return self._infos[key]
-        btext = self.scoring.btext(q)
-        info = self._infos[key] = None if btext is None else term_info(self.reader, q.fieldname, btext)
-        return info
-
-    def _term(self, q: wq.Term):
+    def _term(self, q: wq.Term) -> tuple:
         scoring = self.scoring
-        info = self._info(q)
+        btext = scoring.btext(q)
+        info = None if btext is None else term_info(self.reader, q.fieldname, btext)
         if info is None:
-            return None
-        if not (scoring.plain and scoring.schema[q.fieldname].scorable):
-            return (_WHOOSH, q)
-        leaf = (_LEAF, q.fieldname, scoring.btext(q), info)
-        return (_WRAP, leaf, q.boost) if q.boost != 1.0 else leaf
-
-    def estimate(self, q) -> int:
-        """``q.estimate_size(segment_reader)``, from the kept term records."""
-        key = id(q)
-        found = self._estimates.get(key)
-        if found is None:
-            kind = type(q)
-            if kind is wq.Term:
-                info = self._info(q)
-                found = 0 if info is None else info.doc_frequency()
-            elif kind is wq.Or and q.subqueries:
-                found = min(sum(self.estimate(s) for s in q.subqueries), self.reader.doc_count())
-            elif kind is wq.And and q.subqueries:
-                found = min(self.estimate(s) for s in q.subqueries)
-            else:
-                found = q.estimate_size(self.reader)
-            self._estimates[key] = found
-        return found
+            return 0, None
+        estimate = info.doc_frequency()
+        if q.minquality or not scoring.scores(q.fieldname):
+            return estimate, (_WHOOSH, q)
+        leaf = (_LEAF, q.fieldname, btext, info)
+        return estimate, ((_WRAP, leaf, q.boost) if q.boost != 1.0 else leaf)
 
 
 def _weighted_tree(kind: int, pairs: list):
@@ -171,7 +163,7 @@ def evaluate(query, scoring: Scoring, seg, whoosh_evaluate, postings):
     if type(seg.sub.reader()) is not SegmentReader:  # no term table of ours to read: Whoosh's tree
         found = whoosh_evaluate(query.matcher(seg.sub, scoring.context), seg)
         return np.arange(seg.size), found[0], found[1]
-    root = _Builder(scoring, seg.sub).node(query)
+    root = _Builder(scoring, seg.sub).shape(query)[1]
     if root is None:
         return None
     leaves: list = []

@@ -6,8 +6,9 @@ much as its commonest word's postings: a body word in a quarter of the documents
 of documents to keep 100. Here the same query is evaluated over whole posting lists with numpy.
 
 Results are Whoosh's, float for float, not an approximation of them:
-- the matcher tree is Whoosh's own (``query.matcher`` per segment, in the context the terms
-  collector uses), so every sum is done in the same order as Whoosh's ``UnionMatcher``;
+- the matcher tree is shaped as Whoosh's own (``query.matcher`` per segment, in the context the
+  terms collector uses; ``indexer.querytree`` lays it out from each term's record, read once), so
+  every sum is done in the same order as Whoosh's ``UnionMatcher``;
 - a term's score is BM25F's formula with the same operations in the same order on the same inputs
   (the stored weights, the byte-coded field lengths, the scorer's own idf and average length), which
   IEEE arithmetic makes bit-identical elementwise;
@@ -18,8 +19,8 @@ Results are Whoosh's, float for float, not an approximation of them:
 
 Matched terms are those whose whole clause matched; Whoosh's terms collector may also report a term
 of an AND whose other terms are missing (its matcher stands on the document), which ranking ignores
-(a bigram member counts only when all its bigrams matched). Reading posting lists whole costs ~10% of
-a search at 10,000 documents (BENCHMARKS.md), so no term is skipped by upper bounds.
+(a bigram member counts only when all its bigrams matched). Posting lists are read whole (and the
+recent ones kept, ``indexer.termstats``), so no term is skipped by upper bounds.
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ def test_the_tree_is_shaped_like_whoosh_from_the_kept_term_records(generated):
         q = ranking.build_query(parsed)
         scoring = querytree.Scoring(whoosh_searcher)
         for sub, _ in whoosh_searcher.leaf_searchers():
-            ours = _our_shape(querytree._Builder(scoring, sub).node(q), sub, scoring)
+            ours = _our_shape(querytree._Builder(scoring, sub).shape(q)[1], sub, scoring)
             assert ours == _whoosh_shape(q.matcher(sub, context)), query
             compared += ours is not None
     assert compared > 40

@@ -49,11 +49,24 @@ def segment_doc_frequency(reader, fieldname: str, btext: bytes) -> int:
     return info.doc_frequency() if info is not None else 0
 
 
+_totals: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def doc_frequency(searcher: WhooshSearcher, fieldname: str, text: str | bytes) -> int:
-    """``searcher.doc_frequency(fieldname, text)``, from the segments' kept records."""
-    field = searcher.schema[fieldname]
-    btext = field.to_bytes(text)
-    return sum(segment_doc_frequency(sub.reader(), fieldname, btext) for sub, _ in searcher.leaf_searchers())
+    """``searcher.doc_frequency(fieldname, text)``, from the segments' kept records (and kept itself)."""
+    totals = _totals.get(searcher)
+    if totals is None:
+        totals = _totals[searcher] = {}
+    key = (fieldname, text)
+    found = totals.get(key)
+    if found is None:
+        if len(totals) >= MAX_TERMS:
+            totals.clear()
+        btext = searcher.schema[fieldname].to_bytes(text)
+        found = totals[key] = sum(
+            segment_doc_frequency(sub.reader(), fieldname, btext) for sub, _ in searcher.leaf_searchers()
+        )
+    return found
 
 
 # Decoded posting lists kept per segment reader, most recently used last: a common word's list is

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.searching import Searcher as WhooshSearcher
 
+from indexer import termstats
 from indexer.associations import SemanticModel
 from indexer.query import ParsedQuery
 from indexer.schema import FIELD_BOOSTS
@@ -42,7 +43,7 @@ _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 def doc_frequency(searcher: WhooshSearcher, member: str) -> int:
     """Documents holding ``member`` (its first word, for several words) in any search field."""
     first = member.split()[:1]
-    return max((searcher.doc_frequency(f, t) for f in FIELD_BOOSTS for t in first), default=0)
+    return max((termstats.doc_frequency(searcher, f, t) for f in FIELD_BOOSTS for t in first), default=0)
 
 
 class Thesaurus:

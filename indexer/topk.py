@@ -6,8 +6,9 @@ much as its commonest word's postings: a body word in a quarter of the documents
 of documents to keep 100. Here the same query is evaluated over whole posting lists with numpy.
 
 Results are Whoosh's, float for float, not an approximation of them:
-- the matcher tree is Whoosh's own (``query.matcher`` per segment, in the context the terms
-  collector uses), so every sum is done in the same order as Whoosh's ``UnionMatcher``;
+- the matcher tree is shaped as Whoosh's own (``query.matcher`` per segment, in the context the
+  terms collector uses; ``indexer.querytree`` lays it out from each term's record, read once), so
+  every sum is done in the same order as Whoosh's ``UnionMatcher``;
 - a term's score is BM25F's formula with the same operations in the same order on the same inputs
   (the stored weights, the byte-coded field lengths, the scorer's own idf and average length), which
   IEEE arithmetic makes bit-identical elementwise;
@@ -18,8 +19,8 @@ Results are Whoosh's, float for float, not an approximation of them:
 
 Matched terms are those whose whole clause matched; Whoosh's terms collector may also report a term
 of an AND whose other terms are missing (its matcher stands on the document), which ranking ignores
-(a bigram member counts only when all its bigrams matched). Reading posting lists whole costs ~10% of
-a search at 10,000 documents (BENCHMARKS.md), so no term is skipped by upper bounds.
+(a bigram member counts only when all its bigrams matched). Posting lists are read whole (and the
+recent ones kept, ``indexer.termstats``), so no term is skipped by upper bounds.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
+
+from indexer.querytree import Scoring, evaluate
 
 _BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -51,11 +54,12 @@ class Match:
 
 
 class _Segment:
-    """One segment's evaluation state: its size and the term records of the tree."""
+    """One segment's evaluation state: its size, deleted documents and the term records of the tree."""
 
     def __init__(self, sub: WhooshSearcher):
         self.sub = sub
         self.size = sub.reader().doc_count_all()
+        self.deleted = deleted_mask(sub.reader(), self.size)
         # (term, boolean array: the documents where Whoosh's terms collector finds that term matcher on them)
         self.terms: list[tuple[tuple[str, bytes], np.ndarray]] = []
 
@@ -72,40 +76,50 @@ def top_matches(
     ``hidden`` / ``allowed`` are boolean arrays over the searcher's document numbers (the audience's
     mask and a filter's documents); a document must be allowed and not hidden.
     """
-    context = searcher.context(needs_current=True)  # what terms=True gives Whoosh's collector
-    docnums, scores, owners = [], [], []
+    scoring = Scoring(searcher)
+    docnums, scores, owners, places = [], [], [], []
     segments = []
     for sub, offset in searcher.leaf_searchers():
         seg = _Segment(sub)
-        matcher = query.matcher(sub, context)
-        score, has = _evaluate(matcher, seg)  # deleted documents: each leaf is a FilterMatcher then
+        found = evaluate(query, scoring, seg, _evaluate, _postings)
+        if found is None:
+            continue
+        docs, score, has = found  # has may be a term's own presence array: not changed in place
         if hidden is not None:
-            has &= ~hidden[offset : offset + seg.size]
+            has = has & ~hidden[docs + offset]
         if allowed is not None:
-            has &= allowed[offset : offset + seg.size]
-        local = np.flatnonzero(has)
-        docnums.append(local + offset)
-        scores.append(score[local])
-        owners.append(np.full(len(local), len(segments), dtype=np.int64))
+            has = has & allowed[docs + offset]
+        place = np.flatnonzero(has)
+        docnums.append(docs[place] + offset)
+        scores.append(score[place])
+        places.append(place)
+        owners.append(np.full(len(place), len(segments), dtype=np.int64))
         segments.append((seg, offset))
     if not docnums:
         return []
     docnum = np.concatenate(docnums)
     score = np.concatenate(scores)
     owner = np.concatenate(owners)
+    place = np.concatenate(places)
     if len(score) > limit:
         # Everything scoring at least the limit-th best (ties included), then Whoosh's order
         kth = np.partition(score, len(score) - limit)[len(score) - limit]
         keep = score >= kth
-        docnum, score, owner = docnum[keep], score[keep], owner[keep]
+        docnum, score, owner, place = docnum[keep], score[keep], owner[keep], place[keep]
     order = np.lexsort((docnum, -score))[:limit]
-    out = []
-    for i in order:
-        seg, offset = segments[owner[i]]
-        local = int(docnum[i]) - offset
-        terms = [term for term, where in seg.terms if where[local]]
-        out.append(Match(int(docnum[i]), float(score[i]), terms))
-    return out
+    # Each chosen document's terms, in the tree's order: one column of the segment's term table
+    found: dict[int, list] = {}
+    for number, (seg, _) in enumerate(segments):
+        mine = order[owner[order] == number]
+        if len(mine) and seg.terms:
+            table = np.stack([where for _, where in seg.terms])[:, place[mine]]
+            chosen = mine.tolist()
+            for i in chosen:
+                found[i] = []
+            rows, columns = np.nonzero(table)  # by term, then document: each list keeps the tree's order
+            for t, column in zip(rows.tolist(), columns.tolist(), strict=True):
+                found[chosen[column]].append(seg.terms[t][0])
+    return [Match(int(docnum[i]), float(score[i]), found.get(i, [])) for i in order.tolist()]
 
 
 def _evaluate(m, seg: _Segment) -> tuple[np.ndarray, np.ndarray]:
@@ -236,6 +250,18 @@ def field_lengths(sub: WhooshSearcher, fieldname: str) -> np.ndarray:
             codes[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
         found = per_reader[fieldname] = _BYTE_LENGTH[codes]
     return found
+
+
+_deleted_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def deleted_mask(reader, size: int) -> np.ndarray | None:
+    """A segment's deleted documents as a boolean array (None: it has none)."""
+    found = _deleted_cache.get(reader)
+    if found is None:
+        deleted = getattr(reader, "deleted_docs_set", None)  # what SegmentReader.postings filters out
+        found = _deleted_cache[reader] = (docnum_mask(deleted, size) if deleted else False,)
+    return found[0] if found[0] is not False else None
 
 
 def docnum_mask(docnums, size: int) -> np.ndarray:

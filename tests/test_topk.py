@@ -145,3 +145,92 @@ def test_candidates_equal_whoosh_after_an_incremental_update(tmp_path):
     assert _assert_same_candidates(searcher, ["品牌", "会员 社群", "第1篇", "改版", "故事"]) >= 8
     titles = [h.title for h in searcher.search("品牌", limit=50).hits]
     assert "品牌案例第1篇" not in titles and "会员体系改版" in titles
+
+
+def _whoosh_shape(m):
+    """Whoosh's matcher tree as nested tuples: how its sums are grouped, with each term and boost."""
+    from whoosh.matching import IntersectionMatcher, NullMatcherClass, UnionMatcher
+    from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
+
+    kind = type(m)
+    if kind is UnionMatcher or kind is IntersectionMatcher:
+        return (kind.__name__, _whoosh_shape(m.a), _whoosh_shape(m.b))
+    if kind is WrappingMatcher:
+        return ("boost", m.boost, _whoosh_shape(m.child))
+    if kind is FilterMatcher:
+        return _whoosh_shape(m.child)
+    if isinstance(m, NullMatcherClass):
+        return None
+    if m.is_leaf() and m.term() is not None:
+        return ("term", m.term())
+    return ("other", kind.__name__)
+
+
+def _our_shape(node, sub, scoring):
+    from indexer import querytree as qt
+
+    if node is None:
+        return None
+    kind = node[0]
+    if kind in (qt._UNION, qt._INTER):
+        name = "UnionMatcher" if kind == qt._UNION else "IntersectionMatcher"
+        return (name, _our_shape(node[1], sub, scoring), _our_shape(node[2], sub, scoring))
+    if kind == qt._WRAP:
+        return ("boost", node[2], _our_shape(node[1], sub, scoring))
+    if kind == qt._LEAF:
+        return ("term", (node[1], node[2]))
+    return _whoosh_shape(node[1].matcher(sub, scoring.context))
+
+
+def test_the_tree_is_shaped_like_whoosh_from_the_kept_term_records(generated):
+    """The sums must be grouped as Whoosh groups them (its huffman-like tree over size estimates,
+    equal estimates in Whoosh's order) for the scores to be the same floats."""
+    from indexer import querytree
+
+    settings, _ = generated
+    searcher = open_searcher(settings.index_dir, cache_size=0)
+    _, whoosh_searcher = searcher._whoosh()
+    segmenter = get_segmenter()
+    context = whoosh_searcher.context(needs_current=True)
+    compared = 0
+    for query in [*_queries(whoosh_searcher, 25, seed=5), "social media 运营", "私域流量 社群"]:
+        parsed = parse_query(query, segmenter, segmenter.resources)
+        ranking.attach_frequencies(whoosh_searcher, parsed)
+        q = ranking.build_query(parsed)
+        scoring = querytree.Scoring(whoosh_searcher)
+        for sub, _ in whoosh_searcher.leaf_searchers():
+            ours = _our_shape(querytree._Builder(scoring, sub).shape(q)[1], sub, scoring)
+            assert ours == _whoosh_shape(q.matcher(sub, context)), query
+            compared += ours is not None
+    assert compared > 40
+
+
+def test_kept_term_records_answer_like_whoosh(generated):
+    from indexer import termstats
+
+    settings, _ = generated
+    searcher = open_searcher(settings.index_dir, cache_size=0)
+    _, whoosh_searcher = searcher._whoosh()
+    reader = whoosh_searcher.reader()
+    terms = [(f, t) for f, t in reader.all_terms() if f in ("title", "body", "bigrams", "tags_text")][::37]
+    assert len(terms) > 50
+    for fieldname, btext in [*terms, ("body", "不在索引里的词".encode()), ("title", b"zzz")]:
+        for _ in range(2):  # looked up, then remembered
+            assert termstats.doc_frequency(whoosh_searcher, fieldname, btext) == reader.doc_frequency(fieldname, btext)
+            assert termstats.doc_frequency(whoosh_searcher, fieldname, btext.decode()) == reader.doc_frequency(
+                fieldname, btext.decode()
+            )
+
+
+def test_candidates_equal_whoosh_when_kept_postings_are_evicted(generated, monkeypatch):
+    """Posting lists kept between searches (bounded, least recently used out) change nothing."""
+    from indexer import termstats
+
+    monkeypatch.setattr(termstats, "MAX_POSTINGS", 400)
+    settings, _ = generated
+    searcher = open_searcher(settings.index_dir, cache_size=0)
+    _, whoosh_searcher = searcher._whoosh()
+    queries = _queries(whoosh_searcher, 12, seed=33)
+    assert _assert_same_candidates(searcher, queries * 2) > 40
+    kept = termstats._postings[whoosh_searcher.leaf_searchers()[0][0].reader()]
+    assert 0 < kept.size <= 400 and kept.size == sum(len(ids) for ids, _ in kept.lists.values())

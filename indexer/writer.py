@@ -354,19 +354,19 @@ def _postings(field, value, segmenter):
     if not isinstance(value, str) or type(fmt) not in (Positions, Frequency) or fmt.field_boost != 1.0:
         return field.index(value)
     if analyzer is BigramTokenizer and type(fmt) is Frequency:
-        return [(g.encode("utf-8"), n, float(n), _uint(n)) for g, n in Counter(cjk_bigrams(fold(value))).items()]
+        counts = Counter(cjk_bigrams(fold(value)))
+        return [(g.encode("utf-8"), *(_FREQUENCY[n] if n < 256 else _frequency(n))) for g, n in counts.items()]
     if analyzer is not ChineseTokenizer:
         return field.index(value)
-    positions: dict[str, list[int]] = {}
-    for word, pos in segmenter.index_tokens(fold(value)):
-        found = positions.get(word)
-        if found is None:
-            positions[word] = [pos]
-        else:
-            found.append(pos)
+    positions = segmenter.index_positions(fold(value))
     if type(fmt) is Frequency:
-        return [(w.encode("utf-8"), len(p), float(len(p)), _uint(len(p))) for w, p in positions.items()]
-    return [(w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p)) for w, p in positions.items()]
+        return [(w.encode("utf-8"), *_frequency(len(p))) for w, p in positions.items()]
+    return [
+        (w.encode("utf-8"), 1, 1.0, _single(p[0]))
+        if len(p) == 1
+        else (w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p))
+        for w, p in positions.items()
+    ]
 
 
 _UINTS = [pack_uint(n) for n in range(256)]
@@ -374,6 +374,14 @@ _UINTS = [pack_uint(n) for n in range(256)]
 
 def _uint(n: int) -> bytes:
     return _UINTS[n] if n < 256 else pack_uint(n)
+
+
+def _frequency(n: int) -> tuple[int, float, bytes]:
+    """A word's frequency, weight and value (Frequency.encode) for a count of ``n``."""
+    return (n, float(n), _uint(n))
+
+
+_FREQUENCY = [_frequency(n) for n in range(256)]
 
 
 @functools.lru_cache(maxsize=65536)

@@ -112,3 +112,35 @@ def test_rjieba_cuts_exactly_like_jieba_on_the_sample_content():
     assert texts, "sample content is missing"
     same = sum(list(seg_r.index_tokens(fold(t))) == list(seg_j.index_tokens(fold(t))) for t in texts)
     assert same == len(texts)
+
+
+def _search_mode_tokens(seg: Segmenter, text: str) -> list[tuple[str, int]]:
+    """Index tokens as the segmenter made them before it kept each word's tokens: every word of the
+    cut, and the dictionary words of two and three characters inside it, at the word's position."""
+    out, pos = [], 0
+    for word in seg._cut(text):
+        if not any(c.isalnum() or c == "_" for c in word):
+            continue
+        if word not in seg.resources.index_stopwords:
+            for size in (2, 3):
+                for i in range(len(word) - size + 1):
+                    if size < len(word) and seg.has_word(word[i : i + size]):
+                        out.append((word[i : i + size], pos))
+            out.append((word, pos))
+        pos += 1
+    return out
+
+
+@pytest.mark.parametrize("backend", ["auto", "jieba"])
+def test_index_tokens_and_their_positions_grouped_are_the_search_mode_cut(backend):
+    seg = get_segmenter() if backend == "auto" else Segmenter(get_segmenter().resources, backend="jieba")
+    texts = [fold(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE_CONTENT.rglob("*.md"))]
+    texts += ["访问 www.example.com 看 id-mapping 的 3.5% 哈哈哈哈", "的的的 了 私域流量运营 ，。！"]
+    for text in texts * 2:  # the second time from the words the segmenter kept
+        expected = _search_mode_tokens(seg, text)
+        assert list(seg.index_tokens(text)) == expected
+        grouped: dict[str, list[int]] = {}
+        for word, pos in expected:
+            grouped.setdefault(word, []).append(pos)
+        assert seg.index_positions(text) == grouped
+        assert list(seg.index_positions(text)) == list(grouped)  # first occurrences in order

@@ -29,6 +29,7 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Frequency, Positions
@@ -133,7 +134,7 @@ class PostingLists:
     def _sorted(self) -> Iterator[tuple[str, list[tuple[bytes, list]]]]:
         fields = self.fields
         for fieldname in sorted(fields):
-            yield fieldname, sorted(fields[fieldname].items())
+            yield fieldname, sorted(fields[fieldname].items(), key=itemgetter(0))  # terms are unique
 
     def _spill(self) -> None:
         fd, path = tempfile.mkstemp(suffix=".postings", dir=self.tempdir)

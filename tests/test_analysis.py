@@ -33,6 +33,18 @@ def test_fold_makes_full_width_and_case_meet(text, expected):
     assert fold(text) == expected
 
 
+def test_fold_is_nfkc_and_lowercase_whatever_comes_around_a_full_width_form():
+    import unicodedata
+
+    def reference(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    samples = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    samples += ["Ａ\u0301", "ｶﾞ", "ｶ\u3099", "…\u0301", "，\u0338", "ｅ\u0301ｔé", "ﾊﾟｿｺﾝ，ＣＥＯ？", "私域　流量…"]
+    samples += [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_CONTENT.rglob("*.md"))]
+    assert [fold(t) for t in samples] == [reference(t) for t in samples]
+
+
 def test_query_normalisation_turns_traditional_into_simplified():
     assert normalize_query("  營銷   案例 ") == "营销 案例"
 

@@ -3,9 +3,10 @@
 A build writes tens of thousands of terms per hundred documents (most of them character bigrams of
 one document), and Whoosh spent more per term than per posting: a postings writer started and
 finished, a ``W3TermInfo`` filled and packed, a hex md5 parsed, a file write for each piece of the
-row. ``inlined_info`` makes the bytes ``W3TermInfo.to_bytes`` makes for a term whose postings live
-in the term table, and ``TermTable`` adds rows to Whoosh's ``OrderedHashWriter`` the way its ``add``
-does (same bytes, hashes and key index), buffered.
+row. ``inlined_info`` makes what ``W3TermInfo.to_bytes`` makes for a term whose postings live in the
+term table (the same statistics, the postings pickled with ``POSTINGS_PICKLE``), and ``TermTable``
+adds rows to Whoosh's ``OrderedHashWriter`` the way its ``add`` does (same bytes, hashes and key
+index), buffered.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ _LENGTHS = struct.Struct("!ii")  # key and value length before each row (filetab
 _POINTER = struct.Struct("!Iq")  # a hash table slot (filetables._pointer)
 _LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
 FLUSH_BYTES = 1 << 20
+# Whoosh pickles postings with protocol 2, which has no opcode for bytes: each value (a posting's
+# frequency or positions) became a call of codecs.encode on a latin-1 string, six times slower to
+# write and to read than protocol 3's bytes, and twice the size. Whoosh reads postings with
+# pickle.loads, which reads any protocol: the postings read back are the same.
+POSTINGS_PICKLE = 3
 
 
 def _length_byte(n: int) -> int:
@@ -41,7 +47,7 @@ def inlined_info(docs, weights, values: list, lengths: list[int] | None) -> byte
         known = [lengths[d] for d in docs if lengths[d]]
         shortest, longest = (_length_byte(min(known)), _length_byte(max(known))) if known else (0, 0)
     head = _HEAD.pack(1, sum(stored), len(docs), shortest, longest, top if top > 0 else 0, docs[0], docs[-1])
-    return head + dumps((tuple(docs), tuple(stored), tuple(values)), 2)
+    return head + dumps((tuple(docs), tuple(stored), tuple(values)), POSTINGS_PICKLE)
 
 
 _FLOAT32: dict[float, float] = {}  # a weight as Whoosh's array("f") keeps it (few distinct weights)
@@ -56,7 +62,7 @@ def single_info(doc: int, weight: float, value: bytes, lengths: list[int] | None
             _FLOAT32[weight] = stored
     size = _length_byte(lengths[doc]) if lengths is not None else 0
     head = _HEAD.pack(1, stored, 1, size, size, weight if weight > 0 else 0, doc, doc)
-    return head + dumps(((doc,), (stored,), (value,)), 2)
+    return head + dumps(((doc,), (stored,), (value,)), POSTINGS_PICKLE)
 
 
 class TermTable(OrderedHashWriter):

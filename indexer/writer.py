@@ -26,19 +26,21 @@ import os
 import pickle
 import tempfile
 import threading
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from operator import itemgetter
+from operator import itemgetter, sub
 
-from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import BigramTokenizer, ChineseTokenizer, cjk_bigrams
 from indexer.segment import get_segmenter
-from indexer.termtable import TermTable, inlined_info, single_info
+from indexer.termtable import POSTINGS_PICKLE, TermTable, inlined_info, single_info
 from indexer.text import fold
 
 SPILL_MB = 128  # postings kept in memory per writer before a sorted run goes to disk
@@ -221,11 +223,27 @@ class _Lengths:
 
 
 class _PostingsWriter(W3PostingsWriter):
-    """Whoosh's postings writer, compressing only blocks long enough to gain from it."""
+    """Whoosh's postings writer, compressing only blocks long enough to gain from it, its blocks'
+    postings pickled with protocol 3 (``POSTINGS_PICKLE``)."""
 
     def _write_block(self, last: bool = False) -> None:
-        self._compression = self._level if len(self._ids) >= COMPRESS_FROM else 0
-        super()._write_block(last)
+        # W3PostingsWriter._write_block: the same header, statistics and data
+        ids, postfile = self._ids, self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        deltas = tuple(map(sub, ids, itertools.chain((0,), ids)))
+        data = pickle.dumps((deltas, self._mini_weights(), self._mini_values()), POSTINGS_PICKLE)
+        level = self._level if len(ids) >= COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        lengths = length_to_byte(self._minlength), length_to_byte(self._maxlength)
+        info = pickle.dumps((len(ids), ids[-1], self._maxweight, level, *lengths), 2)
+        postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
+        postfile.write(info)
+        postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
 
     def add_list(self, docs, weights, values, lengths: list[int] | None) -> None:
         """A whole posting list at once: the blocks, statistics and bytes ``add_posting`` one posting

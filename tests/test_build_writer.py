@@ -153,13 +153,14 @@ def test_a_failure_while_writing_is_raised_after_the_writers(tmp_path, documents
     [
         [(7, 1.0, b"\x01")],  # one document, the usual bigram
         [(0, 2.0, b"\x02")],
+        [(70000, 1.0, b"\x01")],
         [(3, 0.1, b"\x01\x05")],  # a weight a 32-bit float cannot hold exactly
         [(2, 1.0, b"\x01"), (5, 3.5, b"\x03"), (9, 1.0, b"\x01")],
         [(d, 1.0 + d / 3, bytes([d + 1])) for d in range(7)],  # the most postings inlined
     ],
 )
-@pytest.mark.parametrize("lengths", [None, [0] * 10, [3, 1, 4, 1, 5, 9, 2, 6, 5, 300000]])
-def test_an_inlined_term_gets_the_row_whoosh_makes(postings, lengths):
+@pytest.mark.parametrize("lengths", [None, [0] * 70001, [3, 1, 4, 1, 5, 9, 2, 6, 5, 300000] * 7001])
+def test_an_inlined_term_gets_the_statistics_and_postings_whoosh_makes(postings, lengths):
     from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
 
     from indexer.termtable import inlined_info, single_info
@@ -174,6 +175,12 @@ def test_an_inlined_term_gets_the_row_whoosh_makes(postings, lengths):
     info.add_block(reference)
     info.set_inlined(reference._ids, reference._weights, reference._values)
     docs, weights, values = (list(column) for column in zip(*postings, strict=True))
-    assert inlined_info(docs, weights, values, lengths) == info.to_bytes()
+    rows = [inlined_info(docs, weights, values, lengths)]
     if len(postings) == 1:
-        assert single_info(docs[0], weights[0], values[0], lengths) == info.to_bytes()
+        rows.append(single_info(docs[0], weights[0], values[0], lengths))
+    expected, size = info.to_bytes(), W3TermInfo._struct.size
+    for row in rows:
+        assert row[:size] == expected[:size]  # the statistics, byte for byte
+        # the postings, pickled with another protocol: read back the same
+        assert W3TermInfo.from_bytes(row).inlined_postings() == W3TermInfo.from_bytes(expected).inlined_postings()
+        assert all(type(v) is bytes for v in W3TermInfo.from_bytes(row).inlined_postings()[2])

@@ -38,6 +38,7 @@ class Segmenter:
         self.backend = backend if backend != "auto" else _best_backend()
         self._pos = None
         self._expansions: dict[str, tuple[tuple[str, ...], ...]] = {}  # see _expansion
+        self._plain: set[str] = set()  # the words kept there that add only themselves
         if self.backend == "rjieba":
             import rjieba
 
@@ -97,8 +98,16 @@ class Segmenter:
     def index_positions(self, text: str) -> dict[str, list[int]]:
         """``index_tokens`` grouped by word: each word's positions in order (once per token, so a
         sub-word found twice in a word has its position twice)."""
-        expansion, positions, pos = self._expansion, {}, 0
+        expansion, plain, positions, pos = self._expansion, self._plain, {}, 0
         for word in self._raw_cut(text):
+            if word in plain:  # most words: the word itself, nothing inside it
+                found = positions.get(word)
+                if found is None:
+                    positions[word] = [pos]
+                else:
+                    found.append(pos)
+                pos += 1
+                continue
             for tokens in expansion(word):
                 for token in tokens:
                     found = positions.get(token)
@@ -116,6 +125,8 @@ class Segmenter:
             groups = self._expand(word)
             if len(self._expansions) < KEEP_EXPANSIONS:
                 self._expansions[word] = groups
+                if groups == ((word,),):
+                    self._plain.add(word)
         return groups
 
     def _expand(self, word: str) -> tuple[tuple[str, ...], ...]:

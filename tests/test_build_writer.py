@@ -184,3 +184,15 @@ def test_an_inlined_term_gets_the_statistics_and_postings_whoosh_makes(postings,
         # the postings, pickled with another protocol: read back the same
         assert W3TermInfo.from_bytes(row).inlined_postings() == W3TermInfo.from_bytes(expected).inlined_postings()
         assert all(type(v) is bytes for v in W3TermInfo.from_bytes(row).inlined_postings()[2])
+
+
+def test_whoosh_merges_the_segments_it_did_not_write(tmp_path, documents, whoosh_wrote):
+    # An update's merge and an optimize read our postings (inlined or in blocks) with Whoosh's matchers
+    # and write them again with Whoosh's own writer: the postings must survive the trip.
+    ix = _new_index(tmp_path / "merged")
+    write_parallel(ix, documents, _fields, 3)
+    ix.optimize()
+    assert len(ix._segments()) == 1
+    postings, per_doc = whoosh_wrote
+    assert _postings(ix) == postings
+    assert _per_doc(ix) == per_doc

@@ -25,6 +25,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 SYNONYM_FREQ = 1000
 FILLER_FREQ = 300
 KEEP_SEGMENTERS = 2
+KEEP_EXPANSIONS = 100_000  # words whose index tokens a segmenter keeps (~25 MB at most)
 _JOINED = re.compile(r"[a-z0-9][^a-z0-9\s]+[a-z0-9]", re.IGNORECASE)
 _ASCII_PIECES = re.compile(r"[a-z0-9]+(?:\.\d+)?%?|[^a-z0-9]", re.IGNORECASE)  # jieba finalseg.re_skip
 
@@ -36,12 +37,15 @@ class Segmenter:
         self.resources = resources
         self.backend = backend if backend != "auto" else _best_backend()
         self._pos = None
+        self._expansions: dict[str, tuple[tuple[str, ...], ...]] = {}  # see _expansion
+        self._plain: set[str] = set()  # the words kept there that add only themselves
         if self.backend == "rjieba":
             import rjieba
 
             self._engine = rjieba.Jieba()
             self._has = self._engine.has_word
             self._cut = self._rjieba_cut
+            self._raw_cut = self._engine.cut
             add = self._engine.add_word
         else:
             import jieba
@@ -51,6 +55,7 @@ class Segmenter:
             self._engine.tmp_dir = str(PROJECT_ROOT / "var")
             self._engine.initialize()
             self._cut = lambda text: list(self._engine.cut(text, HMM=True))
+            self._raw_cut = self._cut
             self._has = lambda word: bool(self._engine.FREQ.get(word))
             add = self._engine.add_word
         for word, freq, tag in resources.user_words:
@@ -65,15 +70,17 @@ class Segmenter:
         self._cut("预热")  # the first cut builds the prefix dictionary; pay it now, not on a request
 
     def _rjieba_cut(self, text: str) -> list[str]:
-        # rjieba keeps "www.example.com" or "id-mapping" whole where jieba splits them at the
-        # punctuation; split the same way so both backends index identical tokens.
         out = []
         for word in self._engine.cut(text):
-            if word.isascii() and _JOINED.search(word) and not self._has(word):
-                out.extend(_ASCII_PIECES.findall(word))
-            else:
-                out.append(word)
+            out.extend(self._rjieba_split(word))
         return out
+
+    def _rjieba_split(self, word: str) -> list[str]:
+        # rjieba keeps "www.example.com" or "id-mapping" whole where jieba splits them at the
+        # punctuation; split the same way so both backends index identical tokens.
+        if word.isascii() and _JOINED.search(word) and not self._has(word):
+            return _ASCII_PIECES.findall(word)
+        return [word]
 
     def words(self, text: str) -> list[str]:
         """Default-mode cut of already-folded text, without whitespace and punctuation."""
@@ -81,22 +88,68 @@ class Segmenter:
 
     def index_tokens(self, text: str) -> Iterator[tuple[str, int]]:
         """Yield (word, position) in jieba search mode: sub-words share their parent's position."""
-        stop = self.resources.index_stopwords
-        has = self._has
         pos = 0
-        for word in self._cut(text):
-            if not _WORDLIKE.search(word):
+        for word in self._raw_cut(text):
+            for tokens in self._expansion(word):
+                for token in tokens:
+                    yield token, pos
+                pos += 1
+
+    def index_positions(self, text: str) -> dict[str, list[int]]:
+        """``index_tokens`` grouped by word: each word's positions in order (once per token, so a
+        sub-word found twice in a word has its position twice)."""
+        expansion, plain, positions, pos = self._expansion, self._plain, {}, 0
+        for word in self._raw_cut(text):
+            if word in plain:  # most words: the word itself, nothing inside it
+                found = positions.get(word)
+                if found is None:
+                    positions[word] = [pos]
+                else:
+                    found.append(pos)
+                pos += 1
                 continue
-            if word not in stop:
-                n = len(word)
-                if n > 2:
-                    for size in (2, 3):
-                        for i in range(n - size + 1):
-                            gram = word[i : i + size]
-                            if size < n and has(gram):
-                                yield gram, pos
-                yield word, pos
-            pos += 1
+            for tokens in expansion(word):
+                for token in tokens:
+                    found = positions.get(token)
+                    if found is None:
+                        positions[token] = [pos]
+                    else:
+                        found.append(pos)
+                pos += 1
+        return positions
+
+    def _expansion(self, word: str) -> tuple[tuple[str, ...], ...]:
+        # The same words come back document after document: what one adds is worked out once.
+        groups = self._expansions.get(word)
+        if groups is None:
+            groups = self._expand(word)
+            if len(self._expansions) < KEEP_EXPANSIONS:
+                self._expansions[word] = groups
+                if groups == ((word,),):
+                    self._plain.add(word)
+        return groups
+
+    def _expand(self, word: str) -> tuple[tuple[str, ...], ...]:
+        """What one word of the engine's cut adds to the index: a group of tokens per position taken
+        (none for a stopword: it takes its position), the word itself after the dictionary words of
+        two and three characters inside it."""
+        stop, has, groups = self.resources.index_stopwords, self._has, []
+        for piece in self._rjieba_split(word) if self.backend == "rjieba" else (word,):
+            if not _WORDLIKE.search(piece):
+                continue
+            if piece in stop:
+                groups.append(())
+                continue
+            tokens, n = [], len(piece)
+            if n > 2:
+                for size in (2, 3):
+                    for i in range(n - size + 1):
+                        gram = piece[i : i + size]
+                        if size < n and has(gram):
+                            tokens.append(gram)
+            tokens.append(piece)
+            groups.append(tuple(tokens))
+        return tuple(groups)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """``(word, part of speech)`` pairs in jieba's tag set (n noun, nr name, nz proper noun, m number …)."""

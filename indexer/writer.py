@@ -3,9 +3,10 @@
 Whoosh's writer sorts every posting as a 5-tuple through an external merge sort: past its memory
 limit it writes them to disk one ``marshal.dump`` at a time and reads them back the same way at
 commit, which was half of a build's CPU. ``PostingLists`` keeps each term's postings together in
-memory (documents arrive in order, so only the terms need sorting) and, past its limit, spills whole
-sorted term lists with one pickle each. At commit, each posting asked for its document's field
-length through the column reader (another tenth); ``FastSegmentWriter`` reads the lengths once.
+memory (documents arrive in order, so only the terms need sorting) and, past its limit, spills
+sorted term lists a few thousand terms to a pickle. At commit, each posting asked for its document's
+field length through the column reader (another tenth); ``FastSegmentWriter`` reads the lengths once,
+and writes the rows of terms whose postings go in the term table itself (``indexer.termtable``).
 
 ``write_parallel`` writes the documents as ``procs`` segments in forked processes (each a
 contiguous share, so numbering follows the document order) and commits them in one table of
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import heapq
 import itertools
 import multiprocessing
@@ -24,21 +26,26 @@ import os
 import pickle
 import tempfile
 import threading
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter, sub
 
-from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import BigramTokenizer, ChineseTokenizer, cjk_bigrams
 from indexer.segment import get_segmenter
+from indexer.termtable import POSTINGS_PICKLE, TermTable, inlined_info, single_info
 from indexer.text import fold
 
 SPILL_MB = 128  # postings kept in memory per writer before a sorted run goes to disk
-POSTING_BYTES = 64  # what a posting costs in memory, roughly (docnum, weight, value, list slot)
+POSTING_BYTES = 64  # what a posting costs in memory, roughly (its slots in a list, a weight, a value)
+NEW_TERM_BYTES = 200  # and a term (its key, its list, its slot in the field's table)
 VOCABULARY_FIELDS = ("title", "tags_text", "body")  # the fields the typo map learns words from
 # zlib on a block of a few postings (a few dozen bytes) costs more than it saves: a quarter of a
 # commit went to compressing them. Readers read the level of each block from the block itself.
@@ -52,12 +59,15 @@ Vocabulary = Counter  # (fieldname, word) -> documents
 
 
 class PostingLists:
-    """An in-memory posting pool keyed by (field, term), spilling sorted runs past ``limitmb``."""
+    """An in-memory posting pool keyed by field, then term, spilling sorted runs past ``limitmb``.
+
+    A term's postings are one flat list ``[docnum, weight, value, docnum, weight, value, ...]``: most
+    terms have one posting, and one list per term costs less to make than three."""
 
     def __init__(self, limitmb: int = SPILL_MB, tempdir: str | None = None):
         self.limit = limitmb * 1024 * 1024
         self.tempdir = tempdir
-        self.lists: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.fields: dict[str, dict[bytes, list]] = {}
         self.size = 0
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
@@ -65,95 +75,135 @@ class PostingLists:
 
     def add(self, item: tuple) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
-        entry = self.lists.get((fieldname, tbytes))
-        if entry is None:
-            entry = self.lists[(fieldname, tbytes)] = (array("i"), array("d"), [])
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
             self.fieldnames.add(fieldname)
-            self.size += 200 + len(tbytes)
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        entry[2].append(vbytes)
-        self.size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        entry = terms.get(tbytes)
+        if entry is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+            self.size += NEW_TERM_BYTES + POSTING_BYTES
+        else:
+            entry += (docnum, weight, vbytes)
+            self.size += POSTING_BYTES
         if self.size > self.limit:
             self._spill()
 
     def add_field(self, fieldname: str, docnum: int, postings, boost: float, scorable: bool) -> int:
         """Add one field's ``(term bytes, frequency, weight, value)`` postings; return the field length."""
-        lists, length, size = self.lists, 0, 0
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        if type(postings) is not list:
+            postings = list(postings)
+        get, length, new = terms.get, 0, 0
         for tbytes, freq, weight, vbytes in postings:
-            if scorable:
-                length += freq
-            entry = lists.get((fieldname, tbytes))
+            length += freq
+            entry = get(tbytes)
             if entry is None:
-                entry = lists[(fieldname, tbytes)] = (array("i"), array("d"), [])
-                size += 200 + len(tbytes)
-            entry[0].append(docnum)
-            entry[1].append(weight * boost)
-            entry[2].append(vbytes)
-            size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
-        self.fieldnames.add(fieldname)
-        self.size += size
+                terms[tbytes] = [docnum, weight * boost, vbytes]
+                new += 1
+            else:
+                entry += (docnum, weight * boost, vbytes)
+        self.size += new * NEW_TERM_BYTES + len(postings) * POSTING_BYTES
         if self.size > self.limit:
             self._spill()
-        return length
+        return length if scorable else 0
 
-    def iter_lists(self) -> Iterator[tuple]:
-        """Each ``((field, term), documents, weights, values)`` in (field, term) order, counting the vocabulary."""
-        vocabulary, counted = self.vocabulary, set(VOCABULARY_FIELDS)
-        for key, docs, (weights, values) in self._merged():
-            if key[0] in counted:
-                vocabulary[(key[0], key[1].decode("utf-8"))] = len(docs)
-            yield key, docs, weights, values
+    def iter_lists(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+        """Each field in order with its ``(term, postings)`` in term order (postings flat, as kept);
+        the vocabulary is counted as they go by."""
+        for fieldname, terms in self._merged():
+            if fieldname in VOCABULARY_FIELDS:
+                terms = self._counted(fieldname, terms)
+            yield fieldname, terms
+
+    def _counted(self, fieldname: str, terms: Iterator[tuple[bytes, list]]) -> Iterator[tuple[bytes, list]]:
+        vocabulary = self.vocabulary
+        for tbytes, flat in terms:
+            vocabulary[(fieldname, tbytes.decode("utf-8"))] = len(flat) // 3
+            yield tbytes, flat
 
     def cleanup(self) -> None:
         for path in self.runs:
             with contextlib.suppress(OSError):
                 os.remove(path)
         self.runs = []
-        self.lists = {}
+        self.fields = {}
 
     # -- runs ----------------------------------------------------------------------------------
+    def _sorted(self) -> Iterator[tuple[str, list[tuple[bytes, list]]]]:
+        fields = self.fields
+        for fieldname in sorted(fields):
+            yield fieldname, sorted(fields[fieldname].items(), key=itemgetter(0))  # terms are unique
+
     def _spill(self) -> None:
         fd, path = tempfile.mkstemp(suffix=".postings", dir=self.tempdir)
         with os.fdopen(fd, "wb") as out:
-            for key in sorted(self.lists):
-                docs, weights, values = self.lists[key]
-                pickle.dump((key, docs, weights, values), out, pickle.HIGHEST_PROTOCOL)
+            for fieldname, items in self._sorted():
+                for start in range(0, len(items), RUN_CHUNK):
+                    pickle.dump((fieldname, items[start : start + RUN_CHUNK]), out, pickle.HIGHEST_PROTOCOL)
         self.runs.append(path)
-        self.lists = {}
+        self.fields = {}
         self.size = 0
 
-    def _merged(self) -> Iterator[tuple]:
-        """Each key once, its postings from the runs in order (earlier runs hold earlier documents)."""
+    def _merged(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+        """Each field in order with its terms, a term's postings joined from the runs in order (earlier
+        runs hold earlier documents). Each field's terms must be read before the next field is asked for."""
         if not self.runs:
-            lists = self.lists
-            for key in sorted(lists):
-                docs, weights, values = lists[key]
-                yield key, docs, (weights, values)
+            for fieldname, items in self._sorted():
+                yield fieldname, iter(items)
             return
-        sources = [_read_run(path) for path in self.runs]
-        memory = ((key, *self.lists[key]) for key in sorted(self.lists))
-        merged = heapq.merge(*sources, memory, key=lambda entry: entry[0])
-        current, docs, weights, values = None, array("i"), array("d"), []
-        for key, d, w, v in merged:
-            if key != current:
-                if current is not None:
-                    yield current, docs, (weights, values)
-                current, docs, weights, values = key, array("i"), array("d"), []
-            docs.extend(d)
-            weights.extend(w)
-            values.extend(v)
-        if current is not None:
-            yield current, docs, (weights, values)
+        runs = [_Run(path) for path in self.runs]
+        try:
+            memory = dict(self._sorted())
+            for fieldname in sorted(self.fieldnames):
+                parts = [run.terms(fieldname) for run in runs]
+                parts.append(iter(memory.pop(fieldname, ())))
+                yield fieldname, _merge_terms(parts)
+        finally:
+            for run in runs:
+                run.close()
 
 
-def _read_run(path: str) -> Iterator[tuple]:
-    with open(path, "rb") as run:
-        while True:
-            try:
-                yield pickle.load(run)
-            except EOFError:
-                return
+RUN_CHUNK = 4096  # terms per pickle in a spilled run: a run is read back a chunk at a time
+
+
+class _Run:
+    """A spilled run read back a field at a time, a chunk of terms at a time."""
+
+    def __init__(self, path: str):
+        self.file = open(path, "rb")  # noqa: SIM115 (closed by close, after the merge)
+        self.head = self._next()
+
+    def _next(self) -> tuple[str, list] | None:
+        try:
+            return pickle.load(self.file)
+        except EOFError:
+            return None
+
+    def terms(self, fieldname: str) -> Iterator[tuple[bytes, list]]:
+        while self.head is not None and self.head[0] == fieldname:
+            chunk, self.head = self.head[1], self._next()
+            yield from chunk
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _merge_terms(parts: list[Iterator[tuple[bytes, list]]]) -> Iterator[tuple[bytes, list]]:
+    """One field's terms from several sources (in run order) merged: a term's postings joined in that order."""
+    current, flat = None, None
+    for tbytes, more in heapq.merge(*parts, key=lambda item: item[0]):  # ties come in source order
+        if tbytes != current:
+            if current is not None:
+                yield current, flat
+            current, flat = tbytes, list(more)
+        else:
+            flat += more
+    if current is not None:
+        yield current, flat
 
 
 class _Lengths:
@@ -173,27 +223,27 @@ class _Lengths:
 
 
 class _PostingsWriter(W3PostingsWriter):
-    """Whoosh's postings writer, compressing only blocks long enough to gain from it."""
+    """Whoosh's postings writer, compressing only blocks long enough to gain from it, its blocks'
+    postings pickled with protocol 3 (``POSTINGS_PICKLE``)."""
 
     def _write_block(self, last: bool = False) -> None:
-        self._compression = self._level if len(self._ids) >= COMPRESS_FROM else 0
-        super()._write_block(last)
-
-    def finish_postings(self):
-        if self.written() or len(self._ids) >= self._inlinelimit:
-            return super().finish_postings()
-        if len(self._values) != len(self._ids):
-            # Only postings that carry values are inlined: Whoosh's list matcher answers "" (not
-            # bytes) for a missing value, which its own writer refuses when it merges the segment.
-            limit, self._inlinelimit = self._inlinelimit, 1
-            try:
-                return super().finish_postings()
-            finally:
-                self._inlinelimit = limit
-        terminfo, self._terminfo = self._terminfo, None  # (Whoosh's own inline branch calls a missing method)
-        terminfo.add_block(self)
-        terminfo.set_inlined(self._ids, self._weights, self._values)
-        return terminfo
+        # W3PostingsWriter._write_block: the same header, statistics and data
+        ids, postfile = self._ids, self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        deltas = tuple(map(sub, ids, itertools.chain((0,), ids)))
+        data = pickle.dumps((deltas, self._mini_weights(), self._mini_values()), POSTINGS_PICKLE)
+        level = self._level if len(ids) >= COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        lengths = length_to_byte(self._minlength), length_to_byte(self._maxlength)
+        info = pickle.dumps((len(ids), ids[-1], self._maxweight, level, *lengths), 2)
+        postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
+        postfile.write(info)
+        postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
 
     def add_list(self, docs, weights, values, lengths: list[int] | None) -> None:
         """A whole posting list at once: the blocks, statistics and bytes ``add_posting`` one posting
@@ -217,29 +267,44 @@ class _PostingsWriter(W3PostingsWriter):
 
 
 class _FieldWriter(W3FieldWriter):
-    def add_lists(self, schema, lengths: _Lengths | None, lists: Iterator[tuple]) -> None:
-        """``add_postings`` for whole posting lists in (field, term) order (``PostingLists.iter_lists``):
-        per posting, Whoosh's version made four calls and four type checks (a sixth of a build)."""
-        current = None
-        for (fieldname, tbytes), docs, weights, values in lists:
-            if fieldname != current:
-                if current is not None:
-                    self.finish_field()
-                self.start_field(fieldname, schema[fieldname])
-                column = lengths.column(fieldname) if lengths is not None else None
-                current = fieldname
-            self.start_term(tbytes)
-            self._postwriter.add_list(docs, weights, values, column)
-            self.finish_term()
-        if current is not None:
-            self.finish_field()
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._tindex.__class__ = TermTable  # its header is written; rows from here on go in bulk
+
+    def add_lists(self, schema, lengths: _Lengths | None, fields: Iterator[tuple]) -> None:
+        """``add_postings`` for whole posting lists, from ``PostingLists.iter_lists``: per posting,
+        Whoosh's version made four calls and four type checks (a sixth of a build). A term whose
+        postings go in the term table (most: one document's bigrams) gets its row without a postings
+        writer (``indexer.termtable``)."""
+        add_row = self._tindex.add_row
+        for fieldname, terms in fields:
+            column = lengths.column(fieldname) if lengths is not None else None
+            prefix = None
+            for tbytes, flat in terms:
+                if prefix is None:  # a field gets its number with its first term, as in Whoosh's writer
+                    self.start_field(fieldname, schema[fieldname])
+                    prefix, postings = pack_ushort(self._fieldid), self._postwriter
+                n = len(flat)
+                if n == 3:
+                    if flat[2]:
+                        add_row(prefix + tbytes, single_info(flat[0], flat[1], flat[2], column))
+                        continue
+                elif n < 3 * INLINE_BELOW and all(flat[2::3]):
+                    add_row(prefix + tbytes, inlined_info(flat[0::3], flat[1::3], flat[2::3], column))
+                    continue
+                # Only postings that carry values are inlined: Whoosh's list matcher answers "" (not
+                # bytes) for a missing value, which its own writer refuses when it merges the segment.
+                self.start_term(tbytes)
+                postings.add_list(flat[0::3], flat[1::3], flat[2::3], column)
+                add_row(prefix + tbytes, postings.finish_postings().to_bytes())
+            if prefix is not None:
+                self.finish_field()
 
     def start_field(self, fieldname: str, fieldobj) -> None:
         super().start_field(fieldname, fieldobj)
         codec = self._codec
-        self._postwriter = _PostingsWriter(
-            self._postfile, codec._blocklimit, compression=codec._compression, inlinelimit=INLINE_BELOW
-        )
+        # inlinelimit 1: never inlined here (add_lists writes those rows itself)
+        self._postwriter = _PostingsWriter(self._postfile, codec._blocklimit, compression=codec._compression)
         self._postwriter._level = codec._compression
 
 
@@ -255,6 +320,7 @@ class FastSegmentWriter(SegmentWriter):
         self.fieldwriter = _FieldWriter(self.codec, self.storage, self.newsegment)
         # Vectors and separate spelling words are left to Whoosh's own add_document.
         self._plain = not any(f.vector or f.separate_spelling() for _, f in self.schema.items())
+        self._segmenter = None  # fetched once: get_segmenter checks the resource files each time
 
     def add_document(self, **fields) -> None:
         if not self._plain:
@@ -262,6 +328,9 @@ class FastSegmentWriter(SegmentWriter):
             return
         self._check_state()
         schema, perdoc, docnum, pool = self.schema, self.perdocwriter, self.docnum, self.pool
+        if self._segmenter is None:
+            self._segmenter = get_segmenter()
+        segmenter = self._segmenter
         docboost = self._doc_boost(fields)
         names = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, names)
@@ -275,7 +344,7 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, name, docboost)
-                    length = pool.add_field(name, docnum, _postings(field, value), boost, field.scorable)
+                    length = pool.add_field(name, docnum, _postings(field, value, segmenter), boost, field.scorable)
                 stored = fields.get("_stored_" + name, value)
                 perdoc.add_field(name, field, stored if field.stored else None, length)
                 if field.column_type and stored is not None:
@@ -298,26 +367,26 @@ class FastSegmentWriter(SegmentWriter):
             pdr.close()
 
 
-def _postings(field, value):
+def _postings(field, value, segmenter):
     """``field.index(value)``; for our analyzers' text fields, the same postings counted directly from
     the words (Whoosh's token objects and filters were a third of indexing a document)."""
     fmt, analyzer = field.format, type(field.analyzer)
     if not isinstance(value, str) or type(fmt) not in (Positions, Frequency) or fmt.field_boost != 1.0:
         return field.index(value)
     if analyzer is BigramTokenizer and type(fmt) is Frequency:
-        return [(g.encode("utf-8"), n, float(n), _uint(n)) for g, n in Counter(cjk_bigrams(fold(value))).items()]
+        counts = Counter(cjk_bigrams(fold(value)))
+        return [(g.encode("utf-8"), *(_FREQUENCY[n] if n < 256 else _frequency(n))) for g, n in counts.items()]
     if analyzer is not ChineseTokenizer:
         return field.index(value)
-    positions: dict[str, list[int]] = {}
-    for word, pos in get_segmenter().index_tokens(fold(value)):
-        found = positions.get(word)
-        if found is None:
-            positions[word] = [pos]
-        else:
-            found.append(pos)
+    positions = segmenter.index_positions(fold(value))
     if type(fmt) is Frequency:
-        return [(w.encode("utf-8"), len(p), float(len(p)), _uint(len(p))) for w, p in positions.items()]
-    return [(w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p)) for w, p in positions.items()]
+        return [(w.encode("utf-8"), *_frequency(len(p))) for w, p in positions.items()]
+    return [
+        (w.encode("utf-8"), 1, 1.0, _single(p[0]))
+        if len(p) == 1
+        else (w.encode("utf-8"), len(p), float(len(p)), _encode_positions(p))
+        for w, p in positions.items()
+    ]
 
 
 _UINTS = [pack_uint(n) for n in range(256)]
@@ -325,6 +394,14 @@ _UINTS = [pack_uint(n) for n in range(256)]
 
 def _uint(n: int) -> bytes:
     return _UINTS[n] if n < 256 else pack_uint(n)
+
+
+def _frequency(n: int) -> tuple[int, float, bytes]:
+    """A word's frequency, weight and value (Frequency.encode) for a count of ``n``."""
+    return (n, float(n), _uint(n))
+
+
+_FREQUENCY = [_frequency(n) for n in range(256)]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -340,6 +417,19 @@ def _encode_positions(positions: list[int]) -> bytes:
     return _uint(len(gaps)) + pickle.dumps(gaps, 2)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a writer runs: the postings are millions of small objects
+    in no cycle, which each collection walked again (a tenth of a writer's CPU)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def write_serial(
     ix,
     docs: Sequence,
@@ -352,12 +442,13 @@ def write_serial(
     ``keep(segment id, vocabulary)`` is told the segment's vocabulary once it is committed."""
     writer = FastSegmentWriter(ix, limitmb=limitmb)
     try:
-        for i, doc in enumerate(docs, 1):
-            writer.add_document(**to_fields(doc))
-            if progress:
-                progress(i, len(docs))
-        segment = writer.get_segment()
-        writer.commit()
+        with _collector_paused():
+            for i, doc in enumerate(docs, 1):
+                writer.add_document(**to_fields(doc))
+                if progress:
+                    progress(i, len(docs))
+            segment = writer.get_segment()
+            writer.commit()
     except BaseException:
         writer.cancel()
         raise
@@ -458,6 +549,7 @@ PROGRESS_EVERY = 200
 
 
 def _write_share(ix, docs, start, end, to_fields, limitmb, send) -> None:
+    gc.disable()  # see _collector_paused (and the parent's objects stay untouched, not copied on write)
     try:
         writer = FastSegmentWriter(ix, _lk=False, limitmb=limitmb)
         for i in range(start, end):

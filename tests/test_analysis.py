@@ -33,6 +33,18 @@ def test_fold_makes_full_width_and_case_meet(text, expected):
     assert fold(text) == expected
 
 
+def test_fold_is_nfkc_and_lowercase_whatever_comes_around_a_full_width_form():
+    import unicodedata
+
+    def reference(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    samples = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    samples += ["Ａ\u0301", "ｶﾞ", "ｶ\u3099", "…\u0301", "，\u0338", "ｅ\u0301ｔé", "ﾊﾟｿｺﾝ，ＣＥＯ？", "私域　流量…"]
+    samples += [p.read_text(encoding="utf-8") for p in sorted(SAMPLE_CONTENT.rglob("*.md"))]
+    assert [fold(t) for t in samples] == [reference(t) for t in samples]
+
+
 def test_query_normalisation_turns_traditional_into_simplified():
     assert normalize_query("  營銷   案例 ") == "营销 案例"
 
@@ -112,3 +124,35 @@ def test_rjieba_cuts_exactly_like_jieba_on_the_sample_content():
     assert texts, "sample content is missing"
     same = sum(list(seg_r.index_tokens(fold(t))) == list(seg_j.index_tokens(fold(t))) for t in texts)
     assert same == len(texts)
+
+
+def _search_mode_tokens(seg: Segmenter, text: str) -> list[tuple[str, int]]:
+    """Index tokens as the segmenter made them before it kept each word's tokens: every word of the
+    cut, and the dictionary words of two and three characters inside it, at the word's position."""
+    out, pos = [], 0
+    for word in seg._cut(text):
+        if not any(c.isalnum() or c == "_" for c in word):
+            continue
+        if word not in seg.resources.index_stopwords:
+            for size in (2, 3):
+                for i in range(len(word) - size + 1):
+                    if size < len(word) and seg.has_word(word[i : i + size]):
+                        out.append((word[i : i + size], pos))
+            out.append((word, pos))
+        pos += 1
+    return out
+
+
+@pytest.mark.parametrize("backend", ["auto", "jieba"])
+def test_index_tokens_and_their_positions_grouped_are_the_search_mode_cut(backend):
+    seg = get_segmenter() if backend == "auto" else Segmenter(get_segmenter().resources, backend="jieba")
+    texts = [fold(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE_CONTENT.rglob("*.md"))]
+    texts += ["访问 www.example.com 看 id-mapping 的 3.5% 哈哈哈哈", "的的的 了 私域流量运营 ，。！"]
+    for text in texts * 2:  # the second time from the words the segmenter kept
+        expected = _search_mode_tokens(seg, text)
+        assert list(seg.index_tokens(text)) == expected
+        grouped: dict[str, list[int]] = {}
+        for word, pos in expected:
+            grouped.setdefault(word, []).append(pos)
+        assert seg.index_positions(text) == grouped
+        assert list(seg.index_positions(text)) == list(grouped)  # first occurrences in order

@@ -3,11 +3,13 @@ serial one finds (indexer.writer): postings, lengths, stored fields, search resu
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from indexer import build
+from indexer import build, writer
 from indexer.build import _fields, _vocabulary
 from indexer.gather import collect
 from indexer.schema import build_schema
@@ -74,13 +76,20 @@ def whoosh_wrote(tmp_path_factory, documents):
     return _postings(theirs), _per_doc(theirs)
 
 
-@pytest.mark.parametrize("limitmb", [128, 0.05])  # 0.05: spill sorted runs to disk every few documents
-def test_the_fast_writer_writes_what_whoosh_writes(tmp_path, documents, whoosh_wrote, limitmb):
+# 0.05: spill sorted runs to disk every few documents; runs read back 3 terms to a pickle, or 4096
+@pytest.mark.parametrize(("limitmb", "chunk"), [(128, 4096), (0.05, 4096), (0.05, 3)])
+def test_the_fast_writer_writes_what_whoosh_writes(tmp_path, monkeypatch, documents, whoosh_wrote, limitmb, chunk):
+    monkeypatch.setattr(writer, "RUN_CHUNK", chunk)
     ours = _index(tmp_path / "ours", documents, FastSegmentWriter, limitmb=limitmb)
     postings, per_doc = whoosh_wrote
     assert _postings(ours) == postings
     assert _per_doc(ours) == per_doc
     assert not list(tmp_path.glob("ours/*.postings"))  # spilled runs are removed
+    with ours.reader() as reader:  # the comparison saw postings in the term table and in blocks
+        kinds = Counter(
+            (reader.term_info(f, t).is_inlined(), min(reader.doc_frequency(f, t), 2)) for f, t in reader.all_terms()
+        )
+    assert kinds[(True, 1)] and kinds[(True, 2)] and kinds[(False, 2)] and kinds[(False, 1)]  # (id: no values)
 
 
 def _found(ix, words) -> dict:
@@ -137,3 +146,53 @@ def test_a_failure_while_writing_is_raised_after_the_writers(tmp_path, documents
 
     with pytest.raises(ValueError, match="meanwhile failed"):
         write_parallel(_new_index(tmp_path / "ix"), documents, _fields, 2, meanwhile=broken)
+
+
+@pytest.mark.parametrize(
+    "postings",
+    [
+        [(7, 1.0, b"\x01")],  # one document, the usual bigram
+        [(0, 2.0, b"\x02")],
+        [(70000, 1.0, b"\x01")],
+        [(3, 0.1, b"\x01\x05")],  # a weight a 32-bit float cannot hold exactly
+        [(2, 1.0, b"\x01"), (5, 3.5, b"\x03"), (9, 1.0, b"\x01")],
+        [(d, 1.0 + d / 3, bytes([d + 1])) for d in range(7)],  # the most postings inlined
+    ],
+)
+@pytest.mark.parametrize("lengths", [None, [0] * 70001, [3, 1, 4, 1, 5, 9, 2, 6, 5, 300000] * 7001])
+def test_an_inlined_term_gets_the_statistics_and_postings_whoosh_makes(postings, lengths):
+    from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
+
+    from indexer.termtable import inlined_info, single_info
+
+    # Whoosh's postings writer fills the term info from its block (its start_postings would only note
+    # where the term starts in the postings file; its own inline branch calls a method it lacks)
+    reference, info = W3PostingsWriter(None, 128), W3TermInfo()
+    reference._new_block()
+    reference._terminfo = info
+    for doc, weight, value in postings:
+        reference.add_posting(doc, weight, value, lengths[doc] if lengths else None)
+    info.add_block(reference)
+    info.set_inlined(reference._ids, reference._weights, reference._values)
+    docs, weights, values = (list(column) for column in zip(*postings, strict=True))
+    rows = [inlined_info(docs, weights, values, lengths)]
+    if len(postings) == 1:
+        rows.append(single_info(docs[0], weights[0], values[0], lengths))
+    expected, size = info.to_bytes(), W3TermInfo._struct.size
+    for row in rows:
+        assert row[:size] == expected[:size]  # the statistics, byte for byte
+        # the postings, pickled with another protocol: read back the same
+        assert W3TermInfo.from_bytes(row).inlined_postings() == W3TermInfo.from_bytes(expected).inlined_postings()
+        assert all(type(v) is bytes for v in W3TermInfo.from_bytes(row).inlined_postings()[2])
+
+
+def test_whoosh_merges_the_segments_it_did_not_write(tmp_path, documents, whoosh_wrote):
+    # An update's merge and an optimize read our postings (inlined or in blocks) with Whoosh's matchers
+    # and write them again with Whoosh's own writer: the postings must survive the trip.
+    ix = _new_index(tmp_path / "merged")
+    write_parallel(ix, documents, _fields, 3)
+    ix.optimize()
+    assert len(ix._segments()) == 1
+    postings, per_doc = whoosh_wrote
+    assert _postings(ix) == postings
+    assert _per_doc(ix) == per_doc

@@ -100,8 +100,28 @@ def _read_files(files: list[tuple[Path, str]], site: SiteInfo, workers: int):
 
     global _site_for_workers
     _site_for_workers = site  # inherited by the forked readers
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_read_in_worker, files, chunksize=max(16, len(files) // (workers * 8)))
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_reader_signals)
+    try:
+        results = pool.map(_read_in_worker, files, chunksize=max(16, len(files) // (workers * 8)))
+        pool.close()  # the readers end when they run out of work, not by a signal (see _reader_signals)
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return results
+
+
+def _reader_signals() -> None:
+    """Default signal handling in a forked reader.
+
+    A build may run in a process that handles SIGTERM itself (a gunicorn worker, for a graceful stop;
+    the web benchmark). Readers inherited that handler and survived ``Pool.terminate()``, which waited
+    for them for ever: a 50,000-file rebuild hung in `python -m bench web`."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _read_in_worker(item: tuple[Path, str]) -> SourceResult:

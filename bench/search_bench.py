@@ -86,14 +86,9 @@ def _time_pair(ours, theirs, queries: list[str]) -> tuple[tuple, tuple, tuple, t
     runs: dict[str, list] = {"ours": [], "ours_cpu": [], "theirs": [], "theirs_cpu": []}
     for _ in range(REPEATS):
         for name, fn in (("ours", ours), ("theirs", theirs)):
-            wall, cpu = [], []
-            for q in queries:
-                start, start_cpu = time.perf_counter(), time.thread_time()
-                fn(q)
-                cpu.append((time.thread_time() - start_cpu) * 1000)
-                wall.append((time.perf_counter() - start) * 1000)
-            runs[name].append(percentiles(wall))
-            runs[name + "_cpu"].append(percentiles(cpu))
+            wall, cpu = _one_pass(fn, queries)
+            runs[name].append(wall)
+            runs[name + "_cpu"].append(cpu)
     med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in runs.items()}
     return med["ours"], med["theirs"], med["ours_cpu"], med["theirs_cpu"]
 

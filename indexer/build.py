@@ -35,7 +35,6 @@ from indexer.spelling import (
     build_pinyin_map,
     document_words,
     dump_maps,
-    internal_vocabulary,
     reading_of,
     without_words,
 )
@@ -308,7 +307,7 @@ def _pinyin_map(
         if word in vocabulary:
             vocabulary[word] -= n
     if internal is None:
-        internal = _internal_vocabulary(documents)
+        internal = _internal_counts(_internal_words(documents, {}))
     public = ((w, df - internal.get(w, 0)) for w, df in vocabulary.items())
 
     def useful(found: dict[str, list]) -> dict[str, list]:
@@ -340,10 +339,6 @@ def _internal_words(documents: list[Document], known: dict[str, tuple[str, ...]]
 def _internal_counts(words_by_hash: dict[str, tuple[str, ...]]) -> dict[str, int]:
     """How many internal documents hold each word (the client's typo map subtracts them)."""
     return dict(Counter(word for words in words_by_hash.values() for word in words))
-
-
-def _internal_vocabulary(documents: list[Document], known: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
-    return internal_vocabulary([d for d in documents if d.visibility == "internal"], known)
 
 
 @dataclass

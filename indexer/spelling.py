@@ -13,7 +13,6 @@ import re
 import sys
 import unicodedata
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -122,20 +121,6 @@ def correct(word: str, maps: dict, audience: str = "client") -> tuple[str, int] 
         return None
     best = max(found, key=lambda f: f[1])
     return best[0], best[1]
-
-
-def internal_vocabulary(documents, known: dict[str, tuple[str, ...]] | None = None) -> dict[str, int]:
-    """How many of ``documents`` (the internal ones) contain each indexed word, in any field.
-
-    Subtracted from the whole index's document frequencies this leaves an upper bound of a word's
-    public frequency that is 0 for every word only internal documents contain. ``known`` maps a
-    content hash to that document's words (``document_words``); documents found there are not cut again.
-    """
-    counts: Counter[str] = Counter()
-    for doc in documents:
-        words = known.get(doc.content_hash()) if known else None
-        counts.update(words if words is not None else document_words(doc))
-    return dict(counts)
 
 
 def document_words(doc) -> tuple[str, ...]:

@@ -57,6 +57,23 @@ def settings(tmp_path):
     return make_settings(tmp_path)
 
 
+def write_post(content, name: str, title: str, body: str, extra: str = "") -> None:
+    """A Jekyll post in ``content``/_posts (``extra``: more front matter lines)."""
+    path = content / "_posts" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: {title}\ntags: [测试]\n{extra}---\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def three_posts(tmp_path):
+    """Settings and content folder of three short posts (小程序, 抖音直播, 危机公关), nothing built yet."""
+    content = tmp_path / "content"
+    write_post(content, "2021-1-1-mini.md", "小程序会员体系", "会员小程序的积分与等级设计。")
+    write_post(content, "2021-2-1-douyin.md", "抖音直播团队", "直播间的主播、场控和投手分工。")
+    write_post(content, "2021-3-1-crisis.md", "危机公关手册", "舆情出现后的前二十四小时怎么做。")
+    return make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn"), content
+
+
 @pytest.fixture(scope="session")
 def built_sample_index(tmp_path_factory) -> Path:
     """An index of the sample content, built once per test session, that nobody opens: the shared sample

@@ -16,8 +16,7 @@ from indexer.schema import build_schema
 from indexer.segment import configure
 from indexer.sources import collect as collect_sources
 from indexer.writer import FastSegmentWriter, write_parallel, write_serial
-from tests.conftest import make_settings
-from tests.test_lifecycle import write_post
+from tests.conftest import make_settings, write_post
 
 
 @pytest.fixture(scope="module")

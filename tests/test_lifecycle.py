@@ -15,23 +15,12 @@ from indexer import generations
 from indexer.build import MAX_SEGMENTS, rebuild, update
 from indexer.lock import build_lock
 from indexer.search import open_searcher
-from tests.conftest import make_settings
-
-
-def write_post(content, name: str, title: str, body: str, extra: str = "") -> None:
-    path = content / "_posts" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"---\ntitle: {title}\ntags: [测试]\n{extra}---\n\n{body}\n", encoding="utf-8")
+from tests.conftest import write_post
 
 
 @pytest.fixture
-def small(tmp_path):
-    content = tmp_path / "content"
-    write_post(content, "2021-1-1-mini.md", "小程序会员体系", "会员小程序的积分与等级设计。")
-    write_post(content, "2021-2-1-douyin.md", "抖音直播团队", "直播间的主播、场控和投手分工。")
-    write_post(content, "2021-3-1-crisis.md", "危机公关手册", "舆情出现后的前二十四小时怎么做。")
-    settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
-    return settings, content
+def small(three_posts):
+    return three_posts
 
 
 def test_rebuild_creates_a_generation_and_switches_current(small):

@@ -19,8 +19,7 @@ from indexer.build import rebuild, update
 from indexer.search import MIN_CORRECTION_DF, open_searcher
 from indexer.segment import active_resources
 from tests.bot_fixtures import prefixed_store
-from tests.conftest import make_settings
-from tests.test_lifecycle import write_post
+from tests.conftest import make_settings, write_post
 
 
 def test_memory_reader_reads_like_bytesio():

@@ -20,8 +20,7 @@ from indexer.build import rebuild, update
 from indexer.query import parse_query
 from indexer.search import _filter, open_searcher
 from indexer.segment import get_segmenter
-from tests.conftest import make_settings
-from tests.test_lifecycle import write_post
+from tests.conftest import make_settings, write_post
 
 
 def _queries(whoosh_searcher, n: int, seed: int) -> list[str]:

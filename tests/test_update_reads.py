@@ -13,8 +13,7 @@ from indexer import sources
 from indexer.build import rebuild, update
 from indexer.search import open_searcher
 from indexer.sources import read_cache
-from tests.conftest import make_settings
-from tests.test_lifecycle import write_post
+from tests.conftest import make_settings, write_post
 
 
 @pytest.fixture
@@ -32,22 +31,12 @@ def counted(monkeypatch):
     return opened
 
 
-@pytest.fixture
-def site(tmp_path):
-    content = tmp_path / "content"
-    write_post(content, "2021-1-1-mini.md", "小程序会员体系", "会员小程序的积分与等级设计。")
-    write_post(content, "2021-2-1-douyin.md", "抖音直播团队", "直播间的主播、场控和投手分工。")
-    write_post(content, "2021-3-1-crisis.md", "危机公关手册", "舆情出现后的前二十四小时怎么做。")
-    settings = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://blog.example.cn")
-    return settings, content
-
-
 def _titles(settings, query: str) -> list[str]:
     return [hit.title for hit in open_searcher(settings.index_dir).search(query, limit=5, audience="employee").hits]
 
 
-def test_an_update_reads_only_the_file_that_changed(site, counted):
-    settings, content = site
+def test_an_update_reads_only_the_file_that_changed(three_posts, counted):
+    settings, content = three_posts
     rebuild(settings)
     assert len(counted) == 3
     counted.clear()
@@ -60,8 +49,8 @@ def test_an_update_reads_only_the_file_that_changed(site, counted):
     assert update(settings).changed == 0 and counted == []  # nothing changed: nothing read
 
 
-def test_an_edit_with_the_same_size_and_time_is_still_seen(site, counted):
-    settings, content = site
+def test_an_edit_with_the_same_size_and_time_is_still_seen(three_posts, counted):
+    settings, content = three_posts
     rebuild(settings)
     post = content / "_posts" / "2021-3-1-crisis.md"
     before = post.stat()
@@ -74,8 +63,8 @@ def test_an_edit_with_the_same_size_and_time_is_still_seen(site, counted):
     assert "舆情应对手册" in _titles(settings, "舆情应对")
 
 
-def test_a_file_changed_while_it_was_read_is_read_again(site, counted, monkeypatch):
-    settings, content = site
+def test_a_file_changed_while_it_was_read_is_read_again(three_posts, counted, monkeypatch):
+    settings, content = three_posts
     monkeypatch.setattr(read_cache, "SETTLE_NS", 3_600 * 10**9)  # every file looks freshly written
     rebuild(settings)
     counted.clear()
@@ -83,8 +72,8 @@ def test_a_file_changed_while_it_was_read_is_read_again(site, counted, monkeypat
     assert sorted(counted) == sorted(f"_posts/{p.name}" for p in (content / "_posts").iterdir())
 
 
-def test_new_site_settings_read_every_file_again(site, counted, tmp_path):
-    settings, content = site
+def test_new_site_settings_read_every_file_again(three_posts, counted, tmp_path):
+    settings, content = three_posts
     rebuild(settings)
     counted.clear()
     moved = make_settings(tmp_path, CONTENT_DIR=content, SITE_URL="https://new.example.cn")
@@ -94,8 +83,8 @@ def test_new_site_settings_read_every_file_again(site, counted, tmp_path):
     assert hits and all(hit.url.startswith("https://new.example.cn/") for hit in hits)
 
 
-def test_removed_and_added_files_and_a_damaged_cache(site, counted):
-    settings, content = site
+def test_removed_and_added_files_and_a_damaged_cache(three_posts, counted):
+    settings, content = three_posts
     rebuild(settings)
     (content / "_posts" / "2021-1-1-mini.md").unlink()
     write_post(content, "2021-4-1-brand.md", "品牌联名案例", "两个品牌一起做的限量款。")
@@ -121,11 +110,11 @@ def _no_ctime(path):
 
 
 @pytest.mark.parametrize("settle", [True, False])
-def test_a_fresh_edit_is_not_trusted_by_the_next_update(site, monkeypatch, settle):
+def test_a_fresh_edit_is_not_trusted_by_the_next_update(three_posts, monkeypatch, settle):
     """A file changed just before it was read may change again within one tick of the file system's
     clock, keeping its size and modification time: its result is not kept, so the next update reads it
     again. Without the rule (settle=False) that second edit is missed: the test shows what it is for."""
-    settings, content = site
+    settings, content = three_posts
     monkeypatch.setattr(sources, "signature", _no_ctime)
     monkeypatch.setattr(read_cache, "SETTLE_NS", 60 * 10**9 if settle else -(10**12))
     rebuild(settings)

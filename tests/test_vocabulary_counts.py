@@ -11,8 +11,7 @@ from whoosh import index as whoosh_index
 from indexer import generations
 from indexer.build import _pinyin_map, rebuild, update
 from indexer.gather import collect
-from tests.conftest import make_settings
-from tests.test_lifecycle import write_post
+from tests.conftest import make_settings, write_post
 
 
 def _maps(folder) -> dict:

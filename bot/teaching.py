@@ -178,8 +178,11 @@ def finds_nothing(searcher, text: str) -> bool:
 
 
 def lift(picks: float) -> float:
-    """The score factor for a document picked ``picks`` times (decayed) for a query."""
-    return 1.0 + min(MAX_LIFT, LIFT_PER_PICK * picks)
+    """The score factor for a document picked ``picks`` times (decayed) for a query.
+
+    Rounded to hundredths: decay changes it by that much in about a day, and an unchanged factor
+    lets the search reuse the query's composed ranking instead of composing it on every message."""
+    return round(1.0 + min(MAX_LIFT, LIFT_PER_PICK * picks), 2)
 
 
 def record_pick(store: Store, query: str, doc: str, user: str, now: float | None = None) -> bool:

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -25,6 +26,7 @@ from indexer.spelling import MAPS_FILE, compact_maps, dump_maps
 
 log = logging.getLogger(__name__)
 
+MAX_NUMBERS = 100_000  # document ids whose numbers a generation keeps (taught ids only, in practice)
 BUILD_HINT = "请先运行 python -m indexer rebuild 建立索引"
 
 
@@ -76,8 +78,11 @@ class Generation:
         self._pinyin: tuple[tuple | None, dict] | None = None  # (file stamp, map)
         self._semantic: associations.SemanticModel | bool | None = False  # False: not loaded yet
         self._views: dict[str, View] = {}
-        self._cache: OrderedDict[tuple, Candidates] = OrderedDict()
+        # Candidates (or candidates with what was taught applied) per kind of key: each kind has its
+        # own bound, so composing taught rankings never pushes the plain rankings they start from out.
+        self._caches: dict[object, OrderedDict[tuple, Any]] = {}
         self._cache_lock = threading.Lock()
+        self._numbers: dict[str, int | None] = {}
         # Typo help needs the pinyin map; load it now in the background, not on a user's query.
         threading.Thread(target=self._warm_up, name="pinyin-warmup", daemon=True).start()
 
@@ -105,20 +110,36 @@ class Generation:
             found = self._views[audience] = make_view(searcher, audience, overlay)
         return found
 
-    def cached(self, key: tuple) -> Candidates | None:
+    def cached(self, key: tuple) -> Any:
         with self._cache_lock:
-            found = self._cache.get(key)
+            cache = self._caches.get(key[0])
+            found = None if cache is None else cache.get(key)
             if found is not None:
-                self._cache.move_to_end(key)
+                cache.move_to_end(key)
             return found
 
-    def remember(self, key: tuple, found: Candidates, size: int) -> None:
+    def document_number(self, searcher: WhooshSearcher, doc_id: str) -> int | None:
+        """The document number of ``doc_id`` in this generation (None: not in it), looked up once.
+
+        Taught lifts and pins name documents by id on every search; Whoosh's lookup reads the id
+        field's postings each time (half of a taught search's time in ``bench web``)."""
+        try:
+            return self._numbers[doc_id]
+        except KeyError:
+            pass
+        number = searcher.document_number(id=doc_id)
+        if len(self._numbers) < MAX_NUMBERS:
+            self._numbers[doc_id] = number
+        return number
+
+    def remember(self, key: tuple, found: Any, size: int) -> None:
         if size <= 0:
             return
         with self._cache_lock:
-            self._cache[key] = found
-            while len(self._cache) > size:
-                self._cache.popitem(last=False)
+            cache = self._caches.setdefault(key[0], OrderedDict())
+            cache[key] = found
+            while len(cache) > size:
+                cache.popitem(last=False)
 
     @property
     def semantic(self) -> associations.SemanticModel | None:

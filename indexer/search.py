@@ -133,9 +133,7 @@ class Searcher:
         found = self._found(gen, searcher, view, query, kind, tag)
         taught: dict[int, tuple[str, float]] = {}
         if found.docs is None and (expansions or pinned or lifted):
-            pins = teaching.visible(searcher, view, pinned, _filter(kind, [tag] if tag else []))
-            extra = [self._found(gen, searcher, view, q, kind, tag) for q in expansions[: teaching.MAX_EXPANSIONS]]
-            found, taught = teaching.compose(searcher, found, extra, pins, lifted or {})
+            found, taught = self._taught(gen, searcher, view, found, query, kind, tag, expansions, pinned, lifted)
         result = SearchResult(
             query=query, total=found.total, weak=found.weak, corrected=found.corrected, strong=found.strong
         )
@@ -164,6 +162,22 @@ class Searcher:
             found = self._candidates(gen, searcher, view, query, kind, tag)
             gen.remember(key, found, self.cache_size)
         return found
+
+    def _taught(self, gen, searcher, view, found, query, kind, tag, expansions, pinned, lifted):
+        """``found`` with what admins taught applied, composed once per query, rules and lifts."""
+        expansions = tuple(expansions[: teaching.MAX_EXPANSIONS])
+        key = ("taught", query, view.key, kind, tag, expansions, tuple(pinned), tuple(sorted((lifted or {}).items())))
+        composed = gen.cached(key)
+        if composed is None:
+
+            def number_of(doc_id: str) -> int | None:
+                return gen.document_number(searcher, doc_id)
+
+            pins = teaching.visible(searcher, view, pinned, _filter(kind, [tag] if tag else []), number_of)
+            extra = [self._found(gen, searcher, view, q, kind, tag) for q in expansions]
+            composed = teaching.compose(number_of, found, extra, pins, lifted or {})
+            gen.remember(key, composed, self.cache_size)
+        return composed
 
     def _candidates(
         self, gen: Generation, searcher: WhooshSearcher, view: View, query: str, kind: str | None, tag: str | None

@@ -17,7 +17,7 @@ through ``Searcher.search(..., expansions=, pinned=, lifted=)``:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
@@ -67,11 +67,13 @@ def rewrite(words: Sequence[str], source: Sequence[str], target: str) -> str | N
     return None
 
 
-def visible(searcher: WhooshSearcher, view: View, doc_ids: Sequence[str], filt) -> list[int]:
+def visible(
+    searcher: WhooshSearcher, view: View, doc_ids: Sequence[str], filt, number_of: Callable[[str], int | None]
+) -> list[int]:
     """Document numbers of ``doc_ids`` (in their order) that the audience's view and the filter admit."""
     numbers = {}
     for doc_id in list(dict.fromkeys(doc_ids))[:MAX_PINNED]:
-        docnum = searcher.document_number(id=doc_id)
+        docnum = number_of(doc_id)
         if docnum is not None and view.admits(docnum):
             numbers[doc_id] = docnum
     if filt is not None and numbers:  # a kind or tag search: only pins of that kind or tag
@@ -81,7 +83,7 @@ def visible(searcher: WhooshSearcher, view: View, doc_ids: Sequence[str], filt) 
 
 
 def compose(
-    searcher: WhooshSearcher,
+    number_of: Callable[[str], int | None],
     found: Candidates,
     extra: Sequence[Candidates],
     pinned: Sequence[int],
@@ -105,7 +107,7 @@ def compose(
                 s = best[s.docnum][1]
             best[s.docnum] = (score, s)
     for doc_id, factor in lifted.items():
-        docnum = searcher.document_number(id=doc_id)
+        docnum = number_of(doc_id)
         if docnum in best and factor > 1.0:
             score, s = best[docnum]
             best[docnum] = (score * factor, s)

@@ -84,6 +84,42 @@ def test_cached_results_equal_fresh_ones_page_by_page(small):
     assert any(h.visibility == "internal" for h in cached.search("品牌 复盘", audience="employee", limit=50).hits)
 
 
+def test_taught_results_from_the_cache_equal_fresh_ones_and_follow_changed_lifts(small):
+    settings, _ = small
+    rebuild(settings)
+    cached, fresh = open_searcher(settings.index_dir), open_searcher(settings.index_dir, cache_size=0)
+    ids = [h.id for h in fresh.search("品牌", limit=20).hits]
+    last = ids[-1]
+    taught = [
+        {"lifted": {last: 2.5}},
+        {"lifted": {last: 2.5, ids[-2]: 1.6}},  # another lift for the same query: composed again
+        {"lifted": {last: 1.2}},
+        {"pinned": [ids[3]], "lifted": {last: 2.5}},
+        {"expansions": ["会员"], "lifted": {last: 2.5}},
+        {"lifted": {"no-such-doc": 2.5}},
+    ]
+    for _ in range(2):  # the second round is answered from the cache
+        for options in taught:
+            for offset in (0, 5):
+                a = cached.search("品牌", offset=offset, **options).to_json()
+                assert a == fresh.search("品牌", offset=offset, **options).to_json()
+    # A lift moves the lifted document up; the plain ranking kept beside it is untouched.
+    assert cached.search("品牌", limit=20, lifted={last: 2.5}).hits[-1].id != last
+    assert [h.id for h in cached.search("品牌", limit=20).hits] == ids
+
+
+def test_composed_rankings_do_not_push_plain_ones_out_of_the_cache(small):
+    settings, _ = small
+    rebuild(settings)
+    s = open_searcher(settings.index_dir, cache_size=2)
+    gen, _, view = s._view("client")
+    s.search("品牌")
+    s.search("会员")
+    for n in range(5):  # more taught variants than the cache holds
+        s.search("品牌", lifted={f"doc-{n}": 1.5})
+    assert gen.cached(("search", "品牌", view.key, None, None)) is not None
+
+
 def test_a_new_generation_does_not_answer_from_the_old_cache(small):
     settings, content = small
     rebuild(settings)

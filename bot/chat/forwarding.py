@@ -15,13 +15,14 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
+import indexer  # the page fetch and the build it feeds load on first use: not in every worker's start
 from bot import texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, escape, shorten, to_dict
 from bot.deadline import slow_ahead
 from bot.services import Context
 from config.errors import CaseLinkError, IndexLocked
-from indexer import Document, SharedUnavailable, add_forwarded, read_article
+from indexer import Document, SharedUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def add_link(ctx: Context, title: str, description: str, url: str) -> Reply:
     if urlparse(url or "").scheme not in ("http", "https"):
         return Text(texts.LINK_FAILED.format(error="链接不是 http(s) 地址"))
     slow_ahead()  # fetching may take longer than a reply may: the answer is pushed
-    fetched = read_article(url, ctx.settings, timeout=FETCH_TIMEOUT)
+    fetched = indexer.read_article(url, ctx.settings, timeout=FETCH_TIMEOUT)
     if not isinstance(fetched, Document) and fetched.category == "unsafe":
         log.warning("转发的链接被拒绝（%s）", fetched.reason)
         return Text(texts.LINK_FAILED.format(error=escape(fetched.reason)))
@@ -116,7 +117,7 @@ def parse_answer(text: str) -> tuple[str | None, str] | str | None:
 def publish(ctx: Context, doc: Document) -> tuple[bool, str]:
     """Keep and index ``doc``: (kept, a note for the admin in Chinese: the reason when it was not kept)."""
     try:
-        add_forwarded(ctx.settings, doc, by=ctx.openid, shared=ctx.store.content)
+        indexer.add_forwarded(ctx.settings, doc, by=ctx.openid, shared=ctx.store.content)
     except IndexLocked:
         log.warning("转发的文章已保存，索引正忙，下次构建时加入")
         return True, texts.LINK_INDEX_BUSY  # kept in the shared state: the next build indexes it

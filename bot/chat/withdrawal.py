@@ -11,12 +11,13 @@ import datetime as dt
 import logging
 from typing import Any
 
+import indexer  # the build behind a withdrawal loads on first use
 from bot import texts
 from bot.chat import router
 from bot.chat.replies import Reply, Text, escape, shorten
 from bot.services import Context
 from config.errors import CaseLinkError
-from indexer import Forwarded, SharedUnavailable, fold, withdraw_forwarded
+from indexer import Forwarded, SharedUnavailable, fold
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def pick(ctx: Context, text: str, data: dict[str, Any]) -> Reply | None:
 
 def _take_back(ctx: Context, item: Forwarded) -> Reply:
     try:
-        withdraw_forwarded(ctx.settings, item.doc.id, by=ctx.openid, shared=ctx.store.content)
+        indexer.withdraw_forwarded(ctx.settings, item.doc.id, by=ctx.openid, shared=ctx.store.content)
     except SharedUnavailable:
         return Text(texts.ADMIN_UNAVAILABLE)
     except (CaseLinkError, OSError):

@@ -16,20 +16,12 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+import indexer  # the catalog and the build load on an admin's first use, not in every worker's start
 from bot.services import Services, services
 from bot.web.admin import bp
 from bot.web.view import WEB_CREATOR
 from config.errors import IndexLocked
-from indexer import (
-    SharedUnavailable,
-    content_catalog,
-    fold,
-    last_report,
-    load_rules,
-    read_overrides,
-    set_override,
-    update,
-)
+from indexer import SharedUnavailable, fold, load_rules, read_overrides, set_override
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +88,7 @@ def content():
         withdrawn = svc.store.content.withdrawn()
     except SharedUnavailable:
         abort(503)
-    catalog = content_catalog(svc.settings.index_dir)
+    catalog = indexer.content_catalog(svc.settings.index_dir)
     rows = [_row(e, overrides.get(e["id"])) for e in catalog if e["id"] not in withdrawn]
     rows.sort(key=lambda r: (r["date"], r["title"]), reverse=True)  # newest first
     figures = [(column, column.counts(svc)) for column in COLUMNS]
@@ -142,7 +134,7 @@ def set_content():
     doc_id, action = request.form.get("doc_id", ""), request.form.get("action", "")
     if action not in ACTIONS:
         abort(400)
-    entry = next((e for e in content_catalog(svc.settings.index_dir) if e["id"] == doc_id), None)
+    entry = next((e for e in indexer.content_catalog(svc.settings.index_dir) if e["id"] == doc_id), None)
     if entry is None:
         abort(404)
     field, value = ACTIONS[action]
@@ -172,7 +164,7 @@ def _update_while_pending(svc: Services) -> None:
     while _pending.is_set():
         _pending.clear()
         try:
-            update(svc.settings, shared=svc.store.content, wait=120)
+            indexer.update(svc.settings, shared=svc.store.content, wait=120)
         except IndexLocked as exc:  # a rebuild is running; it or the next build picks the change up
             log.info("内容设置等下次构建生效：%s", exc)
             return
@@ -210,7 +202,7 @@ def _matches(row: dict, args: dict[str, str]) -> bool:
 
 def _rules(svc: Services) -> list[dict]:
     rules, problems = load_rules(svc.settings.config_dir)
-    counted = {r["name"]: r["matched"] for r in (last_report(svc.settings.index_dir) or {}).get("rules") or []}
+    counted = {r["name"]: r["matched"] for r in (indexer.last_report(svc.settings.index_dir) or {}).get("rules") or []}
     described = [{"name": r.name, "rule": r.describe(), "matched": counted.get(r.name)} for r in rules]
     return described + [{"name": "规则文件有误", "rule": p.reason, "matched": None} for p in problems]
 

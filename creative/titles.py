@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from config import yaml_text
 from config.errors import ConfigError
 
 SLOTS = ("品牌", "产品", "行业", "人群", "数字")
@@ -87,7 +88,7 @@ def check_pattern(text: str) -> str:
 def load_library(path: Path) -> Library:
     """Read ``config/titles.yaml``; raise ConfigError naming the entry that is wrong."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path} 无法读取：{exc}") from None
     patterns, seen = [], set()

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from config import yaml_text
 from indexer.document import KINDS, Document, Problem
 from indexer.text import fold
 
@@ -97,7 +98,7 @@ def load_rules(config_dir: Path) -> tuple[list[Rule], list[Problem]]:
         return [], []
     label = f"config/{RULES_FILE}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [Problem(label, f"规则文件无法读取，没有应用任何规则：{exc}", "rules", skipped=False)]
     entries = data.get("rules") if isinstance(data, dict) else None

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from bot.teaching import FILE_CREATOR, MAX_RULES, PIN, REWRITE, Rule, TeachingError, new_pin, new_rewrite
-from config import clock
+from config import clock, yaml_text
 
 HEADER = """\
 # 案例通「教它」的规则：python -m bot rules export 生成，修改后用 python -m bot rules import 导入。
@@ -60,7 +60,7 @@ def load(text: str, now: float | None = None, tz: dt.tzinfo | None = None) -> li
     """The rules in a rules file (times without an offset are in ``tz``); raise RulesFileError naming every problem."""
     tz = tz or clock.zone()
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else "文件"

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from config import yaml_text
 from config.errors import ConfigError
 
 MAX_BUTTONS = 3
@@ -27,7 +28,7 @@ TYPES = {"click": "点击", "view": "链接"}
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} 不是有效的 YAML：{exc}") from None
     if not isinstance(data, dict):

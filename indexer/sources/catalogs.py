@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from config.yaml_text import SAFE_LOADER
 from indexer.document import Document, Problem, SourceResult
 from indexer.sources.decoding import Unreadable, read_text
 from indexer.sources.fields import as_date, parse_when, read_visibility, split_tags, summarize
@@ -31,7 +32,7 @@ ALIASES = {
     "可见范围": "visibility",
     "封面": "cover",
 }
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER = SAFE_LOADER  # libyaml when available (config.yaml_text)
 
 Row = tuple[int, str, dict]  # (row number used in ids, label for reasons, fields)
 

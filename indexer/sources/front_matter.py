@@ -7,8 +7,10 @@ import re
 import frontmatter
 import yaml
 
+from config.yaml_text import SAFE_LOADER
+
 _HANDLER = frontmatter.YAMLHandler()
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster on 600 posts
+_LOADER = SAFE_LOADER  # libyaml when available (config.yaml_text)
 # A block whose opening `---` was turned into a Markdown heading (`# ---`); seen in real blogs.
 _COMMENTED = re.compile(r"\A#[ \t]*-{3,}[ \t]*\n(.*?)^-{3,}[ \t]*$\n?", re.M | re.S)
 # Parser messages (PyYAML's or libyaml's wording), said so that a content editor knows what to change.

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from config import yaml_text
 from indexer.document import Problem
 
 DEFAULT_PERMALINK = "/:year/:month/:day/:title/"
@@ -54,7 +55,7 @@ def resolve_site(content_dir: Path, site: SiteInfo | None) -> tuple[SiteInfo, li
     if not config_path.is_file():
         return SiteInfo("", fallback), []
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8-sig"))
+        config = yaml_text.safe_load(config_path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = f"_config.yml 无法读取，站点地址和链接模式没有生效：{exc}"
         return SiteInfo("", fallback), [Problem("_config.yml", reason, "yaml")]

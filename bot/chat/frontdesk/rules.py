@@ -17,9 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.chat.normalize import normalize
+from config import yaml_text
 
 MATCHES = {
     "exact": "精确",
@@ -172,7 +171,7 @@ def rule_from_config(data: dict[str, Any], by: str = "config") -> Rule:
 
 @functools.cache
 def _defaults(path: Path, mtime: float) -> Document:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     # Ids stable across processes: without Redis every worker answers from these same defaults.
     rules = tuple(rule_from_config({"id": f"cfg{n:02d}", **r}) for n, r in enumerate(data.get("rules") or (), 1))
     return Document(rules=rules, contact=data.get("contact") or {}, hours=data.get("hours") or {})

@@ -66,6 +66,9 @@ def test_dockerfile_is_slim_non_root_cached_and_healthy():
     )
     assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE
     assert "Segmenter" in DOCKERFILE  # jieba's dictionary prepared at build time
+    # PYTHONDONTWRITEBYTECODE is set: without bytecode compiled into the image every start compiles it all
+    compiled = re.search(r"^RUN python -m compileall .*$", DOCKERFILE, re.M)
+    assert compiled and all(p in compiled.group(0).split() for p in ("config", "indexer", "creative", "bot"))
 
 
 def test_dockerfile_copies_what_the_app_imports():

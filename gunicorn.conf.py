@@ -2,8 +2,9 @@
 
 Two sync workers per core: a worker spends most of a request waiting on Redis or the index,
 and slow answers move to the bot's own background threads after the reply deadline. The app is
-loaded once before forking (``preload_app``) so jieba's dictionary and OpenCC's tables are
-shared copy-on-write; the index searcher and thread pools are opened per worker after the fork.
+loaded once before forking (``preload_app``) so jieba's dictionary, OpenCC's tables and the opened
+index searcher (its typo map, masks and mapped segments) are shared copy-on-write; thread pools are
+started per worker after the fork, and a worker opens a new index generation itself when one goes live.
 """
 
 import multiprocessing

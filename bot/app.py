@@ -124,5 +124,6 @@ def _warm_up(svc: Services) -> None:
     normalize("預熱")
     try:
         svc.index.searcher()
+        svc.index.settle()  # workers forked next adopt it whole (bot.services.IndexHandle)
     except IndexNotReady as exc:
         log.warning("索引尚未就绪，机器人会回复「内容库正在准备中」：%s", exc)

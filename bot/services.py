@@ -29,7 +29,8 @@ EXTENSION = "caselink"
 
 
 class IndexHandle:
-    """Opens the index searcher lazily, once per process (gunicorn forks after preload)."""
+    """Opens the index searcher lazily, once: a process forked after it was opened (a gunicorn worker,
+    after ``preload_app``) adopts the parent's, whose loaded tables and mapped segments it shares."""
 
     RETRY_AFTER = 5.0
 
@@ -47,7 +48,10 @@ class IndexHandle:
         if self._searcher is not None and self._pid == os.getpid():
             return self._searcher
         with self._lock:
-            if self._searcher is None or self._pid != os.getpid():
+            if self._searcher is not None and self._pid != os.getpid():
+                self._searcher.after_fork()
+                self._pid = os.getpid()
+            if self._searcher is None:
                 if time.monotonic() - self._failed_at < self.RETRY_AFTER and self._error:
                     raise IndexNotReady(self._error)
                 from indexer import open_searcher
@@ -62,6 +66,11 @@ class IndexHandle:
                     raise
                 self._pid, self._error = os.getpid(), ""
         return self._searcher
+
+    def settle(self) -> None:
+        """Before a fork: let the open searcher finish its background loading, so children inherit it."""
+        if self._searcher is not None:
+            self._searcher.settle()
 
 
 @dataclass

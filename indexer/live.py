@@ -84,7 +84,16 @@ class Generation:
         self._cache_lock = threading.Lock()
         self._numbers: dict[str, int | None] = {}
         # Typo help needs the pinyin map; load it now in the background, not on a user's query.
-        threading.Thread(target=self._warm_up, name="pinyin-warmup", daemon=True).start()
+        self._warming = threading.Thread(target=self._warm_up, name="pinyin-warmup", daemon=True)
+        self._warming.start()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait for the background loading to end (before a fork: children inherit it loaded, no lock held)."""
+        self._warming.join(timeout)
+
+    def after_fork(self) -> None:
+        """Fresh locks in a forked child (a parent's thread may have held one when it forked)."""
+        self._cache_lock = threading.Lock()
 
     def _warm_up(self) -> None:
         self.pinyin_map  # noqa: B018 - loads it

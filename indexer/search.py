@@ -246,6 +246,22 @@ class Searcher:
             "rebuild_needed": gen.rebuild_needed,
         }
 
+    def settle(self) -> None:
+        """Finish loading what the live generation loads in the background (call before forking)."""
+        if self._gen is not None:
+            self._gen.settle()
+
+    def after_fork(self) -> None:
+        """Make this searcher, opened by a parent process, safe to use in a forked child.
+
+        Everything it read is shared with the parent copy-on-write (the generation, the typo map, the
+        masks, the segment readers over their mapped files: nothing reads through a shared file
+        offset), so a gunicorn worker starts without opening the index again.
+        """
+        self._lock = threading.Lock()
+        if self._gen is not None:
+            self._gen.after_fork()
+
     def close(self) -> None:
         """Close this thread's Whoosh searcher."""
         if getattr(self._local, "searcher", None) is not None:

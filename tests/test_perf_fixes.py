@@ -261,3 +261,44 @@ def test_a_generation_from_before_the_text_maps_still_corrects(sample_settings, 
     generations.write_json(old / "pinyin.json", _maps(old))
     (old / MAPS_FILE).unlink()
     assert correct("按例", Generation(old, None).pinyin_map, "client")[0] == "案例"
+
+
+def _in_child(work) -> dict:
+    """Run ``work()`` in a forked child (as gunicorn runs a worker) and return what it reported."""
+    import json
+    import os
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        try:
+            os.write(write_end, json.dumps(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end) as pipe:
+        return json.loads(pipe.read() or "{}")
+
+
+def test_a_forked_worker_answers_from_the_parents_searcher_and_still_sees_updates(small, monkeypatch):
+    from bot.services import IndexHandle
+
+    settings, content = small
+    rebuild(settings)
+    handle = IndexHandle(settings)
+    parent = handle.searcher()
+    handle.settle()
+    expected = [h.id for h in parent.search("品牌", limit=20).hits]
+    opened = []
+    monkeypatch.setattr("indexer.open_searcher", lambda *a, **k: opened.append(1))
+
+    def worker() -> dict:
+        s = handle.searcher()
+        first = [h.id for h in s.search("品牌", limit=20).hits]
+        write_post(content, "2022-4-1-new.md", "企业微信标签", "用企业微信给客户打标签。")
+        update(settings)
+        return {"adopted": s is parent, "opened": len(opened), "first": first, "new": s.search("企业微信").total}
+
+    got = _in_child(worker)
+    assert got == {"adopted": True, "opened": 0, "first": expected, "new": 1}

@@ -255,13 +255,15 @@ def _url(name: str, raw: str) -> str:
     return raw
 
 
-_HOST = re.compile(r"^(\*?\.)?[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff.-]*[a-z0-9\u0080-\uffff])?$", re.I)
+# Hosts are lowercased before the check. Compiled on first use: the class over the whole BMP took
+# 45 ms of every process start (with re.I; 14 ms without), and most starts list no hosts.
+_HOST = r"^(\*?\.)?[a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff.-]*[a-z0-9\u0080-\uffff])?$"
 
 
 def _hosts(name: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(h.strip().lower() for h in re.split(r"[,，\s]+", raw) if h.strip())
     for host in hosts:
-        if not _HOST.match(host):
+        if not re.match(_HOST, host):
             raise ConfigError(f"{name} 里的“{host}”不是网站名（例如 mp.weixin.qq.com 或 .example.cn）")
     return hosts
 

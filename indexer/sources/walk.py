@@ -32,9 +32,10 @@ def iter_content_files(content_dir: Path) -> Iterator[tuple[str, str]]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not is_skipped_name(d))
         folder = os.path.relpath(dirpath, root).replace(os.sep, "/")
         prefix = "" if folder == "." else folder + "/"
+        head = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep  # os.path.join per file cost more
         for name in sorted(filenames):
             if is_skipped_name(name) or name in SKIP_FILES or name.lower().split(".")[0] in REPO_DOCS:
                 continue
             if not name.lower().endswith(MARKDOWN + HTML + CATALOG):
                 continue
-            yield os.path.join(dirpath, name), prefix + name
+            yield head + name, prefix + name

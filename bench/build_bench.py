@@ -114,6 +114,8 @@ def measure_update(settings, post: Path) -> dict:
         post.write_text(original, encoding="utf-8")
     return {
         "seconds": (finished if switched is None else switched) + search,
+        "switched": switched,
+        "search": search,
         "finished": finished,
         "changed": report.changed + report.added,
         "found": any(post.stem in hit.id for hit in found.hits),

@@ -8,13 +8,11 @@ from bot import texts
 from indexer.build import rebuild, update
 from indexer.search import open_searcher
 from tests.bot_fixtures import make_bot_settings, new_openid
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_post
 
 
 def post(content, name: str, title: str, body: str, visibility: str = "public") -> None:
-    path = content / "_posts" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"---\ntitle: {title}\nvisibility: {visibility}\n---\n\n{body}\n", encoding="utf-8")
+    write_post(content, name, title, body, f"visibility: {visibility}\n")
 
 
 @pytest.fixture

@@ -26,16 +26,22 @@ _ABSENT = object()
 _tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _table(tables: weakref.WeakKeyDictionary, owner) -> dict:
+    """``owner``'s kept records, emptied when they reach ``MAX_TERMS`` (before one more is added)."""
+    table = tables.get(owner)
+    if table is None:
+        table = tables[owner] = {}
+    elif len(table) >= MAX_TERMS:
+        table.clear()
+    return table
+
+
 def term_info(reader, fieldname: str, btext: bytes):
     """The ``TermInfo`` of a term in one segment reader, or None when the segment lacks it."""
-    table = _tables.get(reader)
-    if table is None:
-        table = _tables[reader] = {}
+    table = _table(_tables, reader)
     key = (fieldname, btext)
     found = table.get(key)
     if found is None:
-        if len(table) >= MAX_TERMS:
-            table.clear()
         try:
             found = reader._terms.term_info(fieldname, btext)
         except TermNotFound:
@@ -54,14 +60,10 @@ _totals: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def doc_frequency(searcher: WhooshSearcher, fieldname: str, text: str | bytes) -> int:
     """``searcher.doc_frequency(fieldname, text)``, from the segments' kept records (and kept itself)."""
-    totals = _totals.get(searcher)
-    if totals is None:
-        totals = _totals[searcher] = {}
+    totals = _table(_totals, searcher)
     key = (fieldname, text)
     found = totals.get(key)
     if found is None:
-        if len(totals) >= MAX_TERMS:
-            totals.clear()
         btext = searcher.schema[fieldname].to_bytes(text)
         found = totals[key] = sum(
             segment_doc_frequency(sub.reader(), fieldname, btext) for sub, _ in searcher.leaf_searchers()

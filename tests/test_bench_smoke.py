@@ -55,6 +55,12 @@ def test_bench_web_runs_end_to_end(own_redis, tmp_path):
         level = levels[(server, 2)]
         assert level["requests"] > 0 and level["errors"] == 0, level
     assert "rps_ratio" in levels[("caselink", 2)]
+    # Where the CPU went: the servers answered, the client sent, and the bench's Redis was found.
+    split = levels[("caselink", 2)]["cpu_ms"]
+    assert split["server"] > 0 and split["client"] > 0 and split["redis"] is not None
+    assert abs(split["total"] - (split["server"] + split["redis"] + split["client"])) < 0.01
+    assert levels[("caselink", 2)]["cpu_ratio"] > 0
+    assert "CPU per request sent" in "\n".join(lines)
     (row,) = results["growth"]
     assert row["docs"] == 40 and row["cold_start_s"] > 0 and row["webhook_errors"] == 0
     assert row["worker_rss_mb"] > 0
@@ -67,6 +73,22 @@ def test_bench_web_runs_end_to_end(own_redis, tmp_path):
     assert (tmp_path / "results.json").exists()
     assert (tmp_path / "growth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert any("| caselink | 2 |" in line for line in lines)
+
+
+def test_the_cpu_split_finds_only_a_redis_server_on_this_machine(own_redis):
+    from bench.web.cpu import Meter, local_redis_pid
+
+    pid = local_redis_pid(own_redis)
+    assert pid is not None
+    assert local_redis_pid("redis://redis.example.com:6379/0") is None
+    import redis
+
+    meter = Meter([], pid).start()
+    client = redis.Redis.from_url(own_redis)
+    for _ in range(2000):
+        client.ping()
+    split = meter.stop(sent=2000, client_cpu_s=0.0)
+    assert split["redis"] is not None and split["redis"] > 0  # 2,000 round trips cost the server something
 
 
 def test_generated_searches_are_never_commands():

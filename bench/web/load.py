@@ -237,6 +237,8 @@ class LevelResult:
     error_kinds: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
     client_cpu: float = 0.0  # share of one core the client used while the level ran
+    client_cpu_s: float = 0.0  # the client's CPU seconds in the timed loop (warm-up included)
+    sent: int = 0  # requests sent in the timed loop (warm-up included)
 
     @property
     def rps(self) -> float:
@@ -381,7 +383,11 @@ def run_level(
     records = asyncio.run(drive(scripts, concurrency, stop, client=client))
     cpu = time.process_time() - cpu0  # the timed loop only: building and verifying happen outside it
     elapsed = time.perf_counter() - t0
-    return summarize(name, concurrency, records, keys, t0 + warmup, echo_text, cpu / elapsed if elapsed else 0.0)
+    result, records = summarize(
+        name, concurrency, records, keys, t0 + warmup, echo_text, cpu / elapsed if elapsed else 0.0
+    )
+    result.client_cpu_s, result.sent = cpu, len(records)
+    return result, records
 
 
 def summarize(

@@ -32,6 +32,7 @@ from pathlib import Path
 from bench.corpus import make_queries
 from bench.echo_app import ECHO_TEXT
 from bench.web import growth
+from bench.web.cpu import Meter, local_redis_pid
 from bench.web.load import (
     Keys,
     LevelResult,
@@ -89,6 +90,7 @@ class Bench:
     opts: Options
     say: Callable[[str], None]
     redis_url: str = ""
+    redis_pid: int | None = None  # Redis's process on this machine, for the CPU split (None: not found)
     results: dict = field(default_factory=dict)
     queries: list[str] = field(default_factory=make_queries)
 
@@ -138,6 +140,7 @@ class Bench:
         busy = self.quiet()
         cap = min(self.opts.max_requests, int((duration + self.opts.warmup) * min(4000, 2000 * concurrency)))
         scripts = self.factory(server, queries).prebuilt(cap)
+        meter = Meter([server.proc.pid, *server.worker_pids()], self.redis_pid).start()
         result, _ = run_level(
             name,
             scripts,
@@ -149,8 +152,9 @@ class Bench:
             echo_text=echo,
             client=self.opts.client,
         )
-        self.say("  " + result.line() + (f"  {result.error_kinds}" if result.errors else ""))
-        return {**result.to_json(), "machine_busy_before": round(busy, 2)}
+        cpu = meter.stop(result.sent, result.client_cpu_s)
+        self.say("  " + result.line() + (f"  {result.error_kinds}" if result.errors else "") + "  " + cpu_line(cpu))
+        return {**result.to_json(), "cpu_ms": cpu, "machine_busy_before": round(busy, 2)}
 
     def cold_start(self, server: Gunicorn, timeout: float = 90.0) -> float:
         """Seconds from starting gunicorn to the first verified answer to a search."""
@@ -419,6 +423,21 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs) if runs else 0.0
 
 
+def _median_cpu(runs: list[dict]) -> dict[str, float | None]:
+    """Each part of the CPU split (``bench.web.cpu``): its median over the passes that measured it."""
+    out: dict[str, float | None] = {}
+    for part in ("server", "redis", "client", "total"):
+        values = [r["cpu_ms"][part] for r in runs if r.get("cpu_ms") and r["cpu_ms"].get(part) is not None]
+        out[part] = round(statistics.median(values), 3) if values else None
+    return out
+
+
+def cpu_line(cpu: dict[str, float | None]) -> str:
+    """One level's CPU split as printed beside its figures."""
+    redis = "?" if cpu.get("redis") is None else f"{cpu['redis']:.2f}"
+    return f"CPU/req ms: server {cpu['server']:.2f}, Redis {redis}, client {cpu['client']:.2f}"
+
+
 def summary(runs: dict[str, dict[int, list[dict]]]) -> list[dict]:
     """Per server and level: medians over the repeats (errors summed) and CaseLink/echo ratios."""
     rows = []
@@ -427,6 +446,7 @@ def summary(runs: dict[str, dict[int, list[dict]]]) -> list[dict]:
             row = {"server": name, "concurrency": c, "passes": len(rs)}
             for key in ("rps", "p50", "p95", "p99", "client_cpu"):
                 row[key] = round(_median(rs, key), 3 if key == "client_cpu" else 1)
+            row["cpu_ms"] = _median_cpu(rs)
             row["errors"] = sum(r["errors"] for r in rs)
             row["requests"] = sum(r["requests"] for r in rs)
             echo = runs.get("echo", {}).get(c)
@@ -434,6 +454,9 @@ def summary(runs: dict[str, dict[int, list[dict]]]) -> list[dict]:
                 row["rps_ratio"] = round(row["rps"] / max(_median(echo, "rps"), 1e-9), 2)
                 row["p50_ratio"] = round(row["p50"] / max(_median(echo, "p50"), 1e-9), 2)
                 row["p99_ratio"] = round(row["p99"] / max(_median(echo, "p99"), 1e-9), 2)
+                echo_cpu = _median_cpu(echo).get("total")
+                if row["cpu_ms"].get("total") and echo_cpu:
+                    row["cpu_ratio"] = round(row["cpu_ms"]["total"] / echo_cpu, 2)
             rows.append(row)
     return rows
 
@@ -473,6 +496,22 @@ def report(results: dict) -> str:
             f"{r['p99']:.1f} | {r['errors']} | {r.get('rps_ratio', '')} | {r.get('p50_ratio', '')} | "
             f"{r.get('p99_ratio', '')} |"
         )
+    split = [r for r in results.get("levels", []) if (r.get("cpu_ms") or {}).get("total")]
+    if split:
+        lines += [
+            "",
+            "CPU per request sent (ms, medians of the passes; servers, Redis and the load client share the machine):",
+            "",
+            "| server | c | server | Redis | load client | total | total ÷ echo |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in split:
+            cpu = r["cpu_ms"]
+            redis = "–" if cpu.get("redis") is None else f"{cpu['redis']:.2f}"
+            lines.append(
+                f"| {r['server']} | {r['concurrency']} | {cpu['server']:.2f} | {redis} | {cpu['client']:.2f} | "
+                f"{cpu['total']:.2f} | {r.get('cpu_ratio', '')} |"
+            )
     lines += [
         "",
         "| docs | build s | docs/s | index MB | search p50 / p99 ms | webhook p50 / p99 ms (c=8) "
@@ -525,7 +564,8 @@ def run(opts: Options, say: Callable[[str], None] = print, redis_url: str | None
         if not url:
             redis = RedisServer(opts.workdir / "redis")
             url = redis.url
-        return Bench(opts, say, url).run()
+        pid = redis.proc.pid if redis is not None else local_redis_pid(url)
+        return Bench(opts, say, url, pid).run()
     finally:
         if redis is not None:
             redis.stop()

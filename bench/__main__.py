@@ -1,4 +1,4 @@
-"""`python -m bench search|quality|web|analytics`: figures printed, never asserted."""
+"""`python -m bench search|build|quality|web|memory|analytics`: figures printed, never asserted."""
 
 from __future__ import annotations
 
@@ -128,6 +128,17 @@ def quality(verbose: bool, as_json: bool, eval_dir: Path | None, corpus_root: Pa
         if verbose and not entry["blind"]:  # blind sets carry no misses at all (bench.quality.run_all)
             for miss in entry["misses"]["caselink"]:
                 click.echo(f"    miss: {miss}")
+
+
+@main.command()
+@click.option("--docs", default=10_000, show_default=True, help="documents in the generated corpus")
+@click.option("--distinct", default=2_000, show_default=True, help="searches never seen before, after the fixed 200")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="keep (or reuse) corpus and index")
+def memory(docs: int, distinct: int, workdir: Path | None) -> None:
+    """What a searcher's private memory grows by while serving searches, cache by cache."""
+    from bench.memory_bench import run
+
+    run(docs, workdir, distinct, echo=click.echo)
 
 
 @main.command()

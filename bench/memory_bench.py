@@ -1,0 +1,167 @@
+"""`python -m bench memory`: what a searcher's private memory grows by as it serves searches, and why.
+
+A gunicorn worker starts sharing nearly everything with its master and then grows with what it
+keeps for itself. This opens the index in a fresh process (as a worker would, minus the web app),
+serves the bench's fixed 200 searches three times and then ``distinct`` searches never seen
+before, and prints at each step the process's anonymous memory (what a worker's PSS grows by) and
+what it is made of: the searcher's three bounded caches (decoded posting lists, term records,
+ranked results: sizes summed object by object), Python's small-object allocator (live blocks, and
+the arenas it holds, the difference being fragmentation) and what ``malloc_trim`` gives back.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.corpus import make_queries
+from config.settings import PROJECT_ROOT
+
+MB = 1024 * 1024
+
+
+def run(docs: int, workdir: Path | None, distinct: int, echo: Callable[[str], None] = print) -> dict:
+    """Build (or reuse) the corpus's index, measure in a fresh process, print and return the figures."""
+    from bench.web import growth
+    from indexer.generations import current_path
+
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="caselink-bench-memory-"))
+    settings = growth.corpus_settings(workdir, docs)
+    if current_path(settings.index_dir) is None:
+        echo(f"building {docs} documents in {workdir}")
+        growth.build(workdir, docs)
+    call = f"measure({str(settings.index_dir)!r}, {distinct})"
+    code = f"import json; from bench.memory_bench import measure; print(json.dumps({call}))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    echo(report(figures, docs))
+    return figures
+
+
+def measure(index_dir: str, distinct: int) -> dict:
+    """The figures, in this process (call it in a fresh one)."""
+    from indexer import termstats
+    from indexer.search import open_searcher
+
+    searcher = open_searcher(Path(index_dir))
+    searcher.search("小程序 案例", limit=5)
+    searcher.settle()
+    gc.collect()
+    steps = [_step("opened", searcher)]
+    for _ in range(3):
+        for q in make_queries():
+            searcher.search(q, limit=5, audience="client")
+    gc.collect()
+    steps.append(_step("the fixed 200 searches, 3 passes", searcher))
+    for q in make_queries(distinct, seed=11):
+        searcher.search(q, limit=5, audience="client")
+    gc.collect()
+    steps.append(_step(f"{distinct} searches never seen before", searcher))
+    seen: set[int] = set()
+    caches = {
+        "decoded posting lists": sum(_deep(kept.lists, seen) for kept in list(termstats._postings.values())),
+        "term records": sum(_deep(t, seen) for t in [*termstats._tables.values(), *termstats._totals.values()]),
+        "ranked results": _deep(searcher._gen._caches, seen) if searcher._gen is not None else 0,
+    }
+    trimmed = _trim()
+    return {
+        "steps": steps,
+        "caches_mb": {k: round(v / MB, 1) for k, v in caches.items()},
+        "anon_after_trim_mb": trimmed,
+    }
+
+
+def _step(name: str, searcher) -> dict:
+    live, arenas = _small_objects()
+    return {"step": name, "anon_mb": _anonymous_mb(), "small_live_mb": live, "small_arenas_mb": arenas}
+
+
+def _anonymous_mb() -> float:
+    with open("/proc/self/smaps_rollup", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Anonymous:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _small_objects() -> tuple[float, float]:
+    """Python's small-object allocator: MB in live blocks and MB of arenas it holds (from
+    ``sys._debugmallocstats``, which writes to the C-level stderr)."""
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        saved = os.dup(2)
+        sys.stderr.flush()
+        os.dup2(capture.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        capture.seek(0)
+        text = capture.read().decode("utf-8", "replace")
+    live = arenas = 0
+    for line in text.splitlines():
+        if line.startswith("# bytes in allocated blocks"):
+            live = int(line.rsplit("=", 1)[1].replace(",", ""))
+        elif "arenas *" in line and "bytes/arena" in line:
+            arenas = int(line.rsplit("=", 1)[1].replace(",", ""))
+    return round(live / MB, 1), round(arenas / MB, 1)
+
+
+def _trim() -> float | None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return _anonymous_mb()
+
+
+def _deep(root, seen: set[int]) -> int:
+    """Bytes held by ``root`` and everything it refers to (each object counted once across calls)."""
+    total, stack = 0, [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, type):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):  # counts its data when it owns it; a view's data is its base's
+            total += sys.getsizeof(obj)
+            if obj.base is not None:
+                stack.append(obj.base)
+            continue
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif hasattr(obj, "__dict__"):
+            stack.append(vars(obj))
+        else:
+            stack.extend(getattr(obj, s) for s in getattr(type(obj), "__slots__", ()) if hasattr(obj, s))
+    return total
+
+
+def report(figures: dict, docs: int) -> str:
+    lines = [
+        f"\n## A searcher's private memory ({docs:,} documents)",
+        "",
+        "| after | anonymous MB | small objects live MB | small-object arenas MB |",
+        "|---|---|---|---|",
+    ]
+    for s in figures["steps"]:
+        lines.append(f"| {s['step']} | {s['anon_mb']:.0f} | {s['small_live_mb']:.0f} | {s['small_arenas_mb']:.0f} |")
+    lines += ["", "| cache (bounded) | MB |", "|---|---|"]
+    lines += [f"| {name} | {mb:.1f} |" for name, mb in figures["caches_mb"].items()]
+    if figures.get("anon_after_trim_mb") is not None:
+        lines += ["", f"Anonymous memory after malloc_trim: {figures['anon_after_trim_mb']:.0f} MB"]
+    return "\n".join(lines)

@@ -1,0 +1,23 @@
+"""``python -m bench memory`` in miniature (40 documents, 20 unseen searches): figures printed, never
+asserted beyond their presence — this machine is shared and noisy."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.memory_bench import run
+
+
+@pytest.mark.timeout(180)
+def test_bench_memory_reports_each_step_and_each_cache(tmp_path):
+    lines: list[str] = []
+    figures = run(40, tmp_path / "bench", 20, echo=lines.append)
+
+    steps = figures["steps"]
+    assert len(steps) == 3 and steps[0]["step"] == "opened"
+    assert all(s["anon_mb"] > 0 and s["small_arenas_mb"] >= s["small_live_mb"] > 0 for s in steps)
+    caches = figures["caches_mb"]
+    assert set(caches) == {"decoded posting lists", "term records", "ranked results"}
+    assert caches["ranked results"] > 0  # the searches it served are kept, and measured
+    text = "\n".join(lines)
+    assert "A searcher's private memory (40 documents)" in text and "| ranked results |" in text

@@ -2,11 +2,12 @@
 
 A gunicorn worker starts sharing nearly everything with its master and then grows with what it
 keeps for itself. This opens the index in a fresh process (as a worker would, minus the web app),
-serves the bench's fixed 200 searches three times and then ``distinct`` searches never seen
-before, and prints at each step the process's anonymous memory (what a worker's PSS grows by) and
-what it is made of: the searcher's three bounded caches (decoded posting lists, term records,
-ranked results: sizes summed object by object), Python's small-object allocator (live blocks, and
-the arenas it holds, the difference being fragmentation) and what ``malloc_trim`` gives back.
+serves the bench's fixed 200 searches three times and then ``distinct`` searches never seen before
+(both lists made by the calling process: generating them is not counted), and prints at each step
+the process's anonymous memory (what a worker's PSS grows by) and what it is made of: Python's
+small-object allocator (live blocks, and the arenas it holds: the difference is fragmentation),
+what ``malloc_trim`` gives back, and the searcher's three bounded caches (decoded posting lists,
+term records, ranked results: sizes summed object by object).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def run(docs: int, workdir: Path | None, distinct: int, echo: Callable[[str], No
     if current_path(settings.index_dir) is None:
         echo(f"building {docs} documents in {workdir}")
         growth.build(workdir, docs)
-    call = f"measure({str(settings.index_dir)!r}, {distinct})"
+    # The queries are made here: generating them reads jieba's whole word list, which must not count as
+    # the measured process's memory.
+    queries = workdir / "memory-queries.json"
+    queries.write_text(json.dumps([make_queries(), make_queries(distinct, seed=11)], ensure_ascii=False), "utf-8")
+    call = f"measure({str(settings.index_dir)!r}, {str(queries)!r})"
     code = f"import json; from bench.memory_bench import measure; print(json.dumps({call}))"
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout.strip().splitlines()[-1])
@@ -47,32 +52,33 @@ def run(docs: int, workdir: Path | None, distinct: int, echo: Callable[[str], No
     return figures
 
 
-def measure(index_dir: str, distinct: int) -> dict:
-    """The figures, in this process (call it in a fresh one)."""
+def measure(index_dir: str, queries_file: str) -> dict:
+    """The figures, in this process (call it in a fresh one): ``queries_file`` holds [fixed, unseen]."""
     from indexer import termstats
     from indexer.search import open_searcher
 
+    fixed, unseen = json.loads(Path(queries_file).read_text("utf-8"))
     searcher = open_searcher(Path(index_dir))
     searcher.search("小程序 案例", limit=5)
     searcher.settle()
     gc.collect()
     steps = [_step("opened", searcher)]
     for _ in range(3):
-        for q in make_queries():
+        for q in fixed:
             searcher.search(q, limit=5, audience="client")
     gc.collect()
     steps.append(_step("the fixed 200 searches, 3 passes", searcher))
-    for q in make_queries(distinct, seed=11):
+    for q in unseen:
         searcher.search(q, limit=5, audience="client")
     gc.collect()
-    steps.append(_step(f"{distinct} searches never seen before", searcher))
+    steps.append(_step(f"{len(unseen)} searches never seen before", searcher))
+    trimmed = _trim()  # before the sizes below: walking the caches allocates a set of every object's id
     seen: set[int] = set()
     caches = {
         "decoded posting lists": sum(_deep(kept.lists, seen) for kept in list(termstats._postings.values())),
         "term records": sum(_deep(t, seen) for t in [*termstats._tables.values(), *termstats._totals.values()]),
         "ranked results": _deep(searcher._gen._caches, seen) if searcher._gen is not None else 0,
     }
-    trimmed = _trim()
     return {
         "steps": steps,
         "caches_mb": {k: round(v / MB, 1) for k, v in caches.items()},

@@ -134,11 +134,12 @@ def quality(verbose: bool, as_json: bool, eval_dir: Path | None, corpus_root: Pa
 @click.option("--docs", default=10_000, show_default=True, help="documents in the generated corpus")
 @click.option("--distinct", default=2_000, show_default=True, help="searches never seen before, after the fixed 200")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="keep (or reuse) corpus and index")
-def memory(docs: int, distinct: int, workdir: Path | None) -> None:
+@click.option("--scales", default="1", show_default=True, help="cache bounds × these factors, one process each")
+def memory(docs: int, distinct: int, workdir: Path | None, scales: str) -> None:
     """What a searcher's private memory grows by while serving searches, cache by cache."""
     from bench.memory_bench import run
 
-    run(docs, workdir, distinct, echo=click.echo)
+    run(docs, workdir, distinct, echo=click.echo, scales=tuple(float(s) for s in scales.split(",") if s.strip()))
 
 
 @main.command()

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,8 +31,15 @@ from config.settings import PROJECT_ROOT
 MB = 1024 * 1024
 
 
-def run(docs: int, workdir: Path | None, distinct: int, echo: Callable[[str], None] = print) -> dict:
-    """Build (or reuse) the corpus's index, measure in a fresh process, print and return the figures."""
+def run(
+    docs: int,
+    workdir: Path | None,
+    distinct: int,
+    echo: Callable[[str], None] = print,
+    scales: tuple[float, ...] = (1.0,),
+) -> dict:
+    """Build (or reuse) the corpus's index, measure in a fresh process per bound scale, print and return
+    the figures (``runs``: one per scale, the first printed in full)."""
     from bench.web import growth
     from indexer.generations import current_path
 
@@ -44,32 +52,42 @@ def run(docs: int, workdir: Path | None, distinct: int, echo: Callable[[str], No
     # the measured process's memory.
     queries = workdir / "memory-queries.json"
     queries.write_text(json.dumps([make_queries(), make_queries(distinct, seed=11)], ensure_ascii=False), "utf-8")
-    call = f"measure({str(settings.index_dir)!r}, {str(queries)!r})"
-    code = f"import json; from bench.memory_bench import measure; print(json.dumps({call}))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    runs = []
+    for scale in scales:
+        call = f"measure({str(settings.index_dir)!r}, {str(queries)!r}, {float(scale)!r})"
+        code = f"import json; from bench.memory_bench import measure; print(json.dumps({call}))"
+        out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    figures = {**runs[0], "runs": runs}
     echo(report(figures, docs))
     return figures
 
 
-def measure(index_dir: str, queries_file: str) -> dict:
-    """The figures, in this process (call it in a fresh one): ``queries_file`` holds [fixed, unseen]."""
-    from indexer import termstats
+def measure(index_dir: str, queries_file: str, scale: float = 1.0) -> dict:
+    """The figures, in this process (call it in a fresh one): ``queries_file`` holds [fixed, unseen];
+    ``scale`` multiplies the three caches' bounds (to see what memory buys in first-pass time)."""
+    from indexer import search, termstats
     from indexer.search import open_searcher
 
+    bounds = {
+        "decoded postings": int(termstats.MAX_POSTINGS * scale),
+        "term records a segment": int(termstats.MAX_TERMS * scale),
+        "ranked queries": max(1, int(search.CACHE_SIZE * scale)),
+    }
+    termstats.MAX_POSTINGS, termstats.MAX_TERMS = bounds["decoded postings"], bounds["term records a segment"]
     fixed, unseen = json.loads(Path(queries_file).read_text("utf-8"))
-    searcher = open_searcher(Path(index_dir))
+    searcher = open_searcher(Path(index_dir), cache_size=bounds["ranked queries"])
     searcher.search("小程序 案例", limit=5)
     searcher.settle()
     gc.collect()
     steps = [_step("opened", searcher)]
-    for _ in range(3):
+    for _ in range(2):
         for q in fixed:
             searcher.search(q, limit=5, audience="client")
+    repeated = _timed(searcher, fixed)
     gc.collect()
     steps.append(_step("the fixed 200 searches, 3 passes", searcher))
-    for q in unseen:
-        searcher.search(q, limit=5, audience="client")
+    first = _timed(searcher, unseen)
     gc.collect()
     steps.append(_step(f"{len(unseen)} searches never seen before", searcher))
     trimmed = _trim()  # before the sizes below: walking the caches allocates a set of every object's id
@@ -80,10 +98,29 @@ def measure(index_dir: str, queries_file: str) -> dict:
         "ranked results": _deep(searcher._gen._caches, seen) if searcher._gen is not None else 0,
     }
     return {
+        "scale": scale,
+        "bounds": bounds,
         "steps": steps,
         "caches_mb": {k: round(v / MB, 1) for k, v in caches.items()},
         "anon_after_trim_mb": trimmed,
+        "repeated_ms": _percentiles(repeated),
+        "unseen_ms": _percentiles(first),
     }
+
+
+def _timed(searcher, queries: list[str]) -> list[float]:
+    out = []
+    for q in queries:
+        start = time.perf_counter()
+        searcher.search(q, limit=5, audience="client")
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _percentiles(ms: list[float]) -> dict[str, float]:
+    ordered = sorted(ms) or [0.0]
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": round(pick(0.5), 2), "p99": round(pick(0.99), 2)}
 
 
 def _step(name: str, searcher) -> dict:
@@ -170,4 +207,19 @@ def report(figures: dict, docs: int) -> str:
     lines += [f"| {name} | {mb:.1f} |" for name, mb in figures["caches_mb"].items()]
     if figures.get("anon_after_trim_mb") is not None:
         lines += ["", f"Anonymous memory after malloc_trim: {figures['anon_after_trim_mb']:.0f} MB"]
+    runs = figures.get("runs") or []
+    if len(runs) > 1:
+        lines += [
+            "",
+            "What the caches buy (each row a fresh process; search times in process, top 5 with snippets):",
+            "",
+            "| bounds × | anonymous MB after all | caches MB | repeated p50 / p99 ms | never seen p50 / p99 ms |",
+            "|---|---|---|---|---|",
+        ]
+        for r in runs:
+            rep, new = r["repeated_ms"], r["unseen_ms"]
+            lines.append(
+                f"| {r['scale']:g} | {r['steps'][-1]['anon_mb']:.0f} | {sum(r['caches_mb'].values()):.1f} | "
+                f"{rep['p50']:.2f} / {rep['p99']:.2f} | {new['p50']:.2f} / {new['p99']:.2f} |"
+            )
     return "\n".join(lines)

@@ -21,8 +21,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 # Records kept per segment reader; past this the cache starts afresh (a record with its key is
 # ~280 bytes: ~2 MB a segment; a search at 10,000 documents reads ~40 new ones). Four times as many
-# (30,000) cost a worker 31 MB more with the posting bound below, and made no first search faster
-# (`python -m bench memory --scales`, BENCHMARKS.md).
+# (30,000) cost a worker 18 MB more and made 6,000 first searches no cheaper (BENCHMARKS.md).
 MAX_TERMS = 7_500
 _ABSENT = object()
 _tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -75,9 +74,9 @@ def doc_frequency(searcher: WhooshSearcher, fieldname: str, text: str | bytes) -
 
 # Decoded posting lists kept per segment reader, most recently used last: a common word's list is
 # read again by many queries, and decoding its blocks (unpickling every block, positions included)
-# was most of a long query's time. Bounded by postings (12 bytes each: ~1.5 MB a segment): the common
-# words that recur stay; a bound four times larger kept rarer lists no later search read again.
-MAX_POSTINGS = 125_000
+# was most of a long query's time. Bounded by postings (12 bytes each: ~6 MB a segment); half of it
+# made first searches ~10% dearer (BENCHMARKS.md).
+MAX_POSTINGS = 500_000
 _postings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

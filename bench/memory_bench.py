@@ -56,7 +56,9 @@ def run(
     for scale in scales:
         call = f"measure({str(settings.index_dir)!r}, {str(queries)!r}, {float(scale)!r})"
         code = f"import json; from bench.memory_bench import measure; print(json.dumps({call}))"
-        out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(f"the measuring process failed (scale {scale}):\n{out.stderr[-2000:]}")
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     figures = {**runs[0], "runs": runs}
     echo(report(figures, docs))

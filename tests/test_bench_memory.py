@@ -25,5 +25,7 @@ def test_bench_memory_reports_each_step_and_each_cache(tmp_path):
     full, half = figures["runs"]
     assert half["bounds"]["ranked queries"] == full["bounds"]["ranked queries"] // 2
     assert half["bounds"]["decoded postings"] == full["bounds"]["decoded postings"] // 2
-    assert all(r["unseen_ms"]["p99"] > 0 and r["repeated_ms"]["p50"] > 0 for r in (full, half))
+    assert all(
+        r["unseen_ms"]["p99"] > 0 and r["repeated_ms"]["p50"] > 0 and r["unseen_cpu_ms"] > 0 for r in (full, half)
+    )
     assert "| 0.5 |" in text

@@ -168,16 +168,17 @@ class Gunicorn:
 
 def _memory(pid: int) -> dict[str, float]:
     smaps = f"/proc/{pid}/smaps_rollup"
-    uss = _proc_kb(smaps, "Private_Clean:") + _proc_kb(smaps, "Private_Dirty:")
+    uss = proc_kb(smaps, "Private_Clean:") + proc_kb(smaps, "Private_Dirty:")
     return {
-        "worker_rss_mb": _proc_kb(f"/proc/{pid}/status", "VmRSS:") / 1024,
-        "worker_rss_file_mb": _proc_kb(f"/proc/{pid}/status", "RssFile:") / 1024,
-        "worker_pss_mb": _proc_kb(smaps, "Pss:") / 1024,
+        "worker_rss_mb": proc_kb(f"/proc/{pid}/status", "VmRSS:") / 1024,
+        "worker_rss_file_mb": proc_kb(f"/proc/{pid}/status", "RssFile:") / 1024,
+        "worker_pss_mb": proc_kb(smaps, "Pss:") / 1024,
         "worker_uss_mb": uss / 1024,
     }
 
 
-def _proc_kb(path: str, key: str) -> float:
+def proc_kb(path: str, key: str) -> float:
+    """A ``key: value kB`` figure from a /proc file (0 when absent)."""
     try:
         for line in Path(path).read_text().splitlines():
             if line.startswith(key):
